@@ -1,0 +1,1 @@
+"""Platform-side decision makers: rankers (re-ranking levers) and suggestion policies."""

@@ -1,0 +1,35 @@
+"""LoRe platform agent (seed 001, §4): PPO actor-critic with a creator-shared policy and trust estimators.
+
+- :class:`PerCreatorCategoricalDistribution` (``distribution.py``): vectorised per-creator categorical.
+- :class:`SharedCreatorPolicy` (``policy.py``): SB3 ``ActorCriticPolicy``, one network for all creators.
+- :class:`TrustNet`, :class:`LearnedTrust` (``trust.py``): the paper's learned trust estimator.
+- :func:`make_lore`, :func:`make_lore_vec_env`, :func:`load_lore`, :class:`LoRePolicyPredictor`
+  (``agent.py``): factory, loading (any creator count) and an ``evaluate_policy``-ready predictor.
+"""
+
+from agents.lore.agent import (
+    ENV_ID,
+    LORE_POLICY_KWARGS,
+    LORE_PPO_DEFAULTS,
+    LoRePolicyPredictor,
+    load_lore,
+    make_lore,
+    make_lore_vec_env,
+)
+from agents.lore.distribution import PerCreatorCategoricalDistribution
+from agents.lore.policy import SharedCreatorPolicy
+from agents.lore.trust import LearnedTrust, TrustNet
+
+__all__ = [
+    "ENV_ID",
+    "LORE_POLICY_KWARGS",
+    "LORE_PPO_DEFAULTS",
+    "LearnedTrust",
+    "LoRePolicyPredictor",
+    "PerCreatorCategoricalDistribution",
+    "SharedCreatorPolicy",
+    "TrustNet",
+    "load_lore",
+    "make_lore",
+    "make_lore_vec_env",
+]

@@ -1,0 +1,150 @@
+"""LoRe = SB3 PPO + :class:`~agents.lore.policy.SharedCreatorPolicy` on the suggestion lever.
+
+Train::
+
+    from agents.lore import make_lore_vec_env, make_lore
+    venv = make_lore_vec_env(n_envs=8, seed=0)                # CreatorSuggestion-v0, reward normalised
+    model = make_lore(venv, seed=0)                           # PPO with LORE_PPO_DEFAULTS
+    model.learn(300_000)
+    model.save("lore.zip")
+
+Load / evaluate (any creator count with the same genre count)::
+
+    from agents.lore import load_lore
+    model = load_lore("lore.zip")                             # spaces as saved
+    model = load_lore("lore.zip", env=other_env)              # re-attach to another creator count
+    action, _ = model.predict(obs, deterministic=False)       # any (C', G+2) obs works directly
+    evaluate_policy(LoRePolicyPredictor(model), env)          # stochastic by default, see below
+
+Hyperparameters live in :data:`LORE_PPO_DEFAULTS` and :data:`LORE_POLICY_KWARGS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from stable_baselines3 import PPO
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
+
+from agents.lore.policy import SharedCreatorPolicy
+from agents.lore.trust import LearnedTrust
+
+ENV_ID = "recogym_eco/CreatorSuggestion-v0"
+
+#: Policy network (small on purpose: ~36k parameters, the saved zip is a few hundred kB).
+LORE_POLICY_KWARGS: dict[str, Any] = dict(
+    embed_dim=64,
+    encoder_layers=2,
+    head_dim=64,
+    pooling="mean_max",
+    share_encoder=False,
+)
+
+#: PPO hyperparameters (one place). n_steps is per env: with 8 envs one rollout = 8 x 150 = 1200 steps,
+#: i.e. one full episode per env per update at the default horizon.
+LORE_PPO_DEFAULTS: dict[str, Any] = dict(
+    learning_rate=3e-4,
+    n_steps=150,
+    batch_size=300,
+    n_epochs=5,
+    gamma=0.99,
+    gae_lambda=0.95,
+    clip_range=0.2,
+    ent_coef=0.0,
+    vf_coef=0.5,
+    max_grad_norm=0.5,
+)
+
+
+def _ensure_registered() -> None:
+    import recogym_eco  # noqa: F401  (registers recogym_eco/CreatorSuggestion-v0)
+
+
+def make_lore_vec_env(
+    n_envs: int = 8,
+    seed: int = 0,
+    env_kwargs: dict[str, Any] | None = None,
+    trust: str = "mle",
+    normalize_reward: bool = True,
+    gamma: float = LORE_PPO_DEFAULTS["gamma"],
+    vec_env_cls: type[VecEnv] | None = None,
+    env_id: str | Callable[..., gym.Env] = ENV_ID,
+) -> VecEnv:
+    """A VecEnv of CreatorSuggestion worlds for training LoRe.
+
+    :param trust: ``"mle"`` (the env's Beta-smoothed estimate, default) or ``"learned"`` (the paper's
+        network, :class:`~agents.lore.trust.LearnedTrust`).
+    :param normalize_reward: wrap in ``VecNormalize(norm_obs=False, norm_reward=True)``: rewards
+        (clicks ~0-100 per round) are divided by a running std of the discounted return, which keeps the
+        critic's loss from swamping the actor's gradient under ``max_grad_norm``. Observations are not
+        normalised, so a saved model needs no VecNormalize statistics at inference time.
+    """
+    if isinstance(env_id, str):
+        _ensure_registered()
+    if trust not in ("mle", "learned"):
+        raise ValueError("trust must be 'mle' or 'learned'")
+    wrapper = LearnedTrust if trust == "learned" else None
+    venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=env_kwargs or {}, wrapper_class=wrapper,
+                        vec_env_cls=vec_env_cls or DummyVecEnv)
+    if normalize_reward:
+        venv = VecNormalize(venv, norm_obs=False, norm_reward=True, gamma=gamma)
+    return venv
+
+
+def make_lore(env: gym.Env | VecEnv, policy_kwargs: dict[str, Any] | None = None, **ppo_kwargs: Any) -> PPO:
+    """PPO with :class:`SharedCreatorPolicy` and :data:`LORE_PPO_DEFAULTS` (overridden by ``ppo_kwargs``)."""
+    kwargs = {**LORE_PPO_DEFAULTS, **ppo_kwargs}
+    pk = {**LORE_POLICY_KWARGS, **(policy_kwargs or {})}
+    return PPO(SharedCreatorPolicy, env, policy_kwargs=pk, **kwargs)
+
+
+def load_lore(path: str, env: gym.Env | VecEnv | None = None, device: str = "cpu", **kwargs: Any) -> PPO:
+    """Load a saved LoRe model with SB3's ``PPO.load``.
+
+    With ``env`` given, the model's spaces are replaced by the env's (``custom_objects``), so a model
+    trained on 50 creators attaches to a world with 80 (same genre count) for further training or
+    VecEnv evaluation. Without ``env``, the saved spaces are kept; ``model.predict`` still accepts any
+    creator count.
+    """
+    custom = dict(kwargs.pop("custom_objects", None) or {})
+    if env is not None:
+        custom.setdefault("observation_space", env.observation_space)
+        custom.setdefault("action_space", env.action_space)
+    return PPO.load(path, env=env, device=device, custom_objects=custom or None, **kwargs)
+
+
+class LoRePolicyPredictor:
+    """SB3-style ``predict`` around a LoRe model, with its own sampling choice.
+
+    ``evaluate_policy`` always passes ``deterministic`` (default True). LoRe's policy is stochastic by
+    design (the paper samples a ~ pi(s)); with one network shared by all creators, the argmax gives every
+    creator in the same state the same suggestion, which herds them into one genre. This wrapper uses
+    ``deterministic=self.deterministic`` whatever the caller passes (``None``: honour the caller).
+    """
+
+    def __init__(self, model: PPO | str, deterministic: bool | None = False, env: gym.Env | None = None):
+        self.model = load_lore(model, env=env) if isinstance(model, str) else model
+        self.deterministic = deterministic
+
+    def predict(self, observation: np.ndarray, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[np.ndarray, Any]:
+        det = deterministic if self.deterministic is None else self.deterministic
+        return self.model.predict(observation, state=state, episode_start=episode_start, deterministic=det)
+
+    def reset(self) -> None:  # stateless; offered for symmetry with heuristic agents
+        return None
+
+
+__all__ = [
+    "ENV_ID",
+    "LORE_PPO_DEFAULTS",
+    "LORE_POLICY_KWARGS",
+    "make_lore_vec_env",
+    "make_lore",
+    "load_lore",
+    "LoRePolicyPredictor",
+]

@@ -1,0 +1,1 @@
+"""Vectorised building blocks of the simulated worlds: users, creators, items, ranking, metrics."""

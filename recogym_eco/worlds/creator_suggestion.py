@@ -1,0 +1,463 @@
+"""The creator-suggestion world (LoRe, seed 001): one simulation core behind both env faces.
+
+A round (seed 001 Sections 3 and 5.1; DESIGN Section 3):
+
+1. the platform sends each creator a suggestion a_c in {0 (none), 1..G (genre a_c - 1)};
+2. every present creator is active with probability p_c; an active creator with a suggestion follows
+   it with probability d_c (its trust), otherwise it makes the genre its fallback model picks;
+3. new items join the pool; candidates are the items of the last ``freshness_window`` rounds whose
+   creator is still on the platform;
+4. every active user (probability p_u) gets a slate of k items: the recommender scores candidates,
+   the ranker (top-k unless replaced) orders them; the user clicks slate item i at position r with
+   probability theta[u, genre_i] * quality_i * b(r), b(r) = 1 / log2(r + 1);
+5. creators receive their reward (clicks, each weighted by the clicking user's reward weight); their
+   histories update; a creator with ``churn_patience`` consecutive active rounds without a click
+   leaves for good;
+6. trust dynamics (``"clicks"``): followers gain ``trust_lr`` trust if the round's reward beat their
+   previous one, and lose it otherwise.
+
+The whole state is a handful of arrays over creators, users and the (window, creator) item pool, so
+a step is a few NumPy passes and many worlds can later share a leading axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from recogym_eco.components import creators as cm
+from recogym_eco.components.metrics import gini, shannon_entropy
+from recogym_eco.components.ranking import EMPTY_SLOT, Ranker, RankingRequest, top_k_indices
+from recogym_eco.components.users import position_bias, synthetic_preferences
+
+RECOMMENDERS = ("oracle", "popularity")
+PREFERENCE_SOURCES = ("synthetic", "movielens")
+
+
+def _check(condition: bool, name: str, allowed: str, value: Any) -> None:
+    if not condition:
+        raise ValueError(f"{name} must be {allowed}; got {value!r}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+@dataclass
+class CreatorSuggestionConfig:
+    """Every parameter of the CreatorSuggestion world, validated once in ``__post_init__``.
+
+    Defaults are the paper scale of seed 001 (Section 5.2): 50 creators, 100 users, 14 genres,
+    slates of 5, 150 rounds, trust ~ N(0.5, 1.0) truncated to [0, 1], churn after 10 rounds.
+    """
+
+    num_creators: int = 50
+    num_users: int = 100
+    num_genres: int = 14
+    slate_size: int = 5
+    horizon: int = 150
+    trust_mean: float = 0.5
+    trust_std: float = 1.0
+    trust_dynamics: str = "static"
+    trust_lr: float = 0.05
+    trust_prior: tuple[float, float] = (1.0, 1.0)
+    creator_fallback: str = "random_history"
+    churn_patience: int = 10
+    creator_activity: float | np.ndarray = 0.8
+    user_activity: float | np.ndarray = 0.8
+    freshness_window: int = 10
+    user_preferences: str | np.ndarray = "synthetic"
+    preference_skew: float = 1.0
+    interests_per_user: int = 3
+    movielens_path: str | None = None
+    recommender: str = "oracle"
+    estimation_noise: float = 0.0
+    skill_range: tuple[float, float] = (0.6, 1.0)
+    initial_genres: tuple[int, int] = (1, 3)
+    cfd_lr: float = 0.1
+    cfd_temperature: float = 0.1
+    simuline_window: int = 5
+    simuline_smoothing: float = 0.1
+
+    def __post_init__(self) -> None:
+        for name in ("num_creators", "num_users", "num_genres", "slate_size", "horizon", "churn_patience",
+                     "freshness_window", "interests_per_user", "simuline_window"):
+            value = getattr(self, name)
+            _check(_is_int(value) and value >= 1, name, "a positive integer", value)
+        for name in ("trust_mean", "trust_std", "trust_lr", "preference_skew", "estimation_noise", "cfd_lr",
+                     "cfd_temperature", "simuline_smoothing"):
+            value = getattr(self, name)
+            _check(_is_real(value) and np.isfinite(value), name, "a finite real number", value)
+        _check(0.0 <= self.trust_mean <= 1.0, "trust_mean", "in [0, 1]", self.trust_mean)
+        _check(self.trust_std >= 0.0, "trust_std", ">= 0", self.trust_std)
+        _check(0.0 <= self.trust_lr <= 1.0, "trust_lr", "in [0, 1]", self.trust_lr)
+        _check(self.preference_skew >= 0.0, "preference_skew", ">= 0", self.preference_skew)
+        _check(self.estimation_noise >= 0.0, "estimation_noise", ">= 0", self.estimation_noise)
+        _check(self.cfd_lr >= 0.0, "cfd_lr", ">= 0", self.cfd_lr)
+        _check(self.cfd_temperature > 0.0, "cfd_temperature", "> 0", self.cfd_temperature)
+        _check(self.simuline_smoothing > 0.0, "simuline_smoothing", "> 0", self.simuline_smoothing)
+        _check(self.trust_dynamics in cm.TRUST_DYNAMICS, "trust_dynamics", f"one of {cm.TRUST_DYNAMICS}",
+               self.trust_dynamics)
+        _check(self.creator_fallback in cm.FALLBACKS, "creator_fallback", f"one of {cm.FALLBACKS}",
+               self.creator_fallback)
+        _check(self.recommender in RECOMMENDERS, "recommender", f"one of {RECOMMENDERS}", self.recommender)
+        prior = tuple(self.trust_prior)
+        _check(len(prior) == 2 and all(_is_real(v) and v > 0 for v in prior), "trust_prior",
+               "a pair (alpha, beta) of positive numbers", self.trust_prior)
+        skill = tuple(self.skill_range)
+        _check(len(skill) == 2 and all(_is_real(v) for v in skill) and 0 < skill[0] <= skill[1] <= 1,
+               "skill_range", "a pair (low, high) with 0 < low <= high <= 1", self.skill_range)
+        init = tuple(self.initial_genres)
+        _check(len(init) == 2 and all(_is_int(v) for v in init) and 1 <= init[0] <= init[1] <= self.num_genres,
+               "initial_genres", f"a pair (low, high) of integers with 1 <= low <= high <= num_genres "
+               f"({self.num_genres})", self.initial_genres)
+        self.creator_activity = self._activity("creator_activity", self.creator_activity, self.num_creators)
+        self.user_activity = self._activity("user_activity", self.user_activity, self.num_users)
+        if isinstance(self.user_preferences, str):
+            _check(self.user_preferences in PREFERENCE_SOURCES, "user_preferences",
+                   f"one of {PREFERENCE_SOURCES} or an array of shape (num_users, num_genres)",
+                   self.user_preferences)
+        else:
+            prefs = np.asarray(self.user_preferences, dtype=np.float64)
+            _check(prefs.shape == (self.num_users, self.num_genres), "user_preferences",
+                   f"an array of shape (num_users, num_genres) = ({self.num_users}, {self.num_genres})",
+                   f"array of shape {prefs.shape}")
+            _check(bool(np.all(np.isfinite(prefs)) and prefs.min() >= 0 and prefs.max() <= 1),
+                   "user_preferences", "an array with values in [0, 1]", "values outside [0, 1]")
+            self.user_preferences = prefs
+
+    @staticmethod
+    def _activity(name: str, value: Any, size: int) -> float | np.ndarray:
+        if _is_real(value):
+            _check(0.0 <= value <= 1.0, name, "a probability in [0, 1] or an array of them", value)
+            return float(value)
+        arr = np.asarray(value, dtype=np.float64)
+        _check(arr.shape == (size,), name, f"a probability or an array of shape ({size},)", f"shape {arr.shape}")
+        _check(bool(np.all((arr >= 0) & (arr <= 1))), name, "probabilities in [0, 1]", "values outside [0, 1]")
+        return arr
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """The configuration as keyword arguments (for rebuilding an env with the same world)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class RoundResult:
+    """What one round produced; the env faces turn it into observations, rewards and ``info``."""
+
+    clicks: float
+    creator_reward: np.ndarray
+    creator_clicks: np.ndarray
+    exposure: np.ndarray
+    user_clicks: np.ndarray
+    made_genre: np.ndarray
+    active: np.ndarray
+    followed: np.ndarray
+    ignored: np.ndarray
+    departed: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class CreatorSuggestionWorld:
+    """State and dynamics of one creator-suggestion world; see the module docstring for a round."""
+
+    def __init__(self, config: CreatorSuggestionConfig) -> None:
+        self.config = config
+        self.ranker: Ranker | None = None
+        self.reward_weights: np.ndarray = np.ones(config.num_users)
+        self._bias = position_bias(config.slate_size)
+        self._movielens_prefs: np.ndarray | None = None
+        if isinstance(config.user_preferences, str) and config.user_preferences == "movielens":
+            self._movielens_prefs = self._load_movielens_preferences()
+        self.round_index = 0
+        self.done = True
+        self.terminated = self.truncated = False
+
+    def _load_movielens_preferences(self) -> np.ndarray:
+        from recogym_eco.data.movielens import genre_preferences, load_movielens
+
+        prefs, _names = genre_preferences(load_movielens(self.config.movielens_path))
+        num_genres = self.config.num_genres
+        if num_genres > prefs.shape[1]:
+            raise ValueError(f"num_genres must be <= {prefs.shape[1]} (MovieLens genres) with "
+                             f"user_preferences='movielens'; got {num_genres}")
+        keep = np.sort(np.argsort(-prefs.sum(axis=0), kind="stable")[:num_genres])
+        return prefs[:, keep]
+
+    # ------------------------------------------------------------------ levers
+    def set_ranker(self, ranker: Ranker | None) -> None:
+        """Installs a ranker on the ranking lever (``None`` restores top-k)."""
+        if ranker is not None and not isinstance(ranker, Ranker):
+            raise TypeError(f"ranker must implement reset(num_creators) and rank(request); got {type(ranker)!r}")
+        self.ranker = ranker
+        if ranker is not None:
+            ranker.reset(self.config.num_creators)
+
+    def set_reward_weights(self, weights: np.ndarray | None) -> None:
+        """Sets the creator reward-weight lever: a click by user u pays its creator ``weights[u]``.
+
+        ``weights`` is a non-negative array of shape (num_users,) (expand per-group weights with
+        ``group_weights[user_groups]``); ``None`` restores plain clicks.
+        """
+        if weights is None:
+            self.reward_weights = np.ones(self.config.num_users)
+            return
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (self.config.num_users,) or not np.all(np.isfinite(w)) or w.min() < 0:
+            raise ValueError(f"reward weights must be a finite non-negative array of shape "
+                             f"({self.config.num_users},); got shape {w.shape}")
+        self.reward_weights = w.copy()
+
+    # ------------------------------------------------------------------ reset
+    def reset(self, rng: np.random.Generator) -> None:
+        """Draws a fresh population and empties the item pool, from ``rng`` only."""
+        cfg = self.config
+        population_rng, self.rng = rng.spawn(2)
+        C, U, G, W = cfg.num_creators, cfg.num_users, cfg.num_genres, cfg.freshness_window
+        if isinstance(cfg.user_preferences, np.ndarray):
+            self.preferences = cfg.user_preferences.copy()
+        elif self._movielens_prefs is not None:
+            pool = self._movielens_prefs
+            rows = population_rng.choice(pool.shape[0], size=U, replace=U > pool.shape[0])
+            self.preferences = pool[rows]
+        else:
+            self.preferences = synthetic_preferences(population_rng, U, G, cfg.preference_skew,
+                                                     cfg.interests_per_user)
+        self.trust = cm.truncated_normal(population_rng, cfg.trust_mean, cfg.trust_std, C)
+        self.creator_activity = np.broadcast_to(np.asarray(cfg.creator_activity, dtype=np.float64), (C,)).copy()
+        self.user_activity = np.broadcast_to(np.asarray(cfg.user_activity, dtype=np.float64), (U,)).copy()
+        low, high = cfg.skill_range
+        self.skill = population_rng.uniform(low, high, size=(C, G))
+        self.made = cm.initial_history(population_rng, C, G, *cfg.initial_genres)
+        self.feedback = np.zeros((C, G))
+        self.recent_feedback = np.zeros((cfg.simuline_window, C, G))
+        propensity = population_rng.normal(size=(C, G))
+        self.propensity = propensity / np.linalg.norm(propensity, axis=1, keepdims=True)
+        self.present = np.ones(C, dtype=bool)
+        self.no_click_streak = np.zeros(C, dtype=np.int64)
+        self.previous_reward = np.zeros(C)
+        self.last_genre = np.full(C, -1, dtype=np.int64)
+        self.last_suggestion = np.zeros(C, dtype=np.int64)
+        self.last_reward = np.zeros(C)
+        self.follows = np.zeros(C, dtype=np.int64)
+        self.ignores = np.zeros(C, dtype=np.int64)
+        self.item_genre = np.full((W, C), -1, dtype=np.int64)
+        self.item_quality = np.zeros((W, C))
+        self.item_clicks = np.zeros((W, C))
+        self.item_impressions = np.zeros((W, C))
+        self.round_index = 0
+        self.done = self.terminated = self.truncated = False
+        if self.ranker is not None:
+            self.ranker.reset(C)
+
+    # ------------------------------------------------------------------ platform's knowledge
+    def trust_estimate(self) -> np.ndarray:
+        """Beta-smoothed maximum-likelihood follow rate: (follows + a) / (follows + ignores + a + b).
+
+        The platform's estimate of trust from the follow/ignore events it has seen (seed 001,
+        Section 4.2.3, closed form of the MLE with a Beta(a, b) prior, ``trust_prior``).
+        """
+        a, b = self.config.trust_prior
+        return (self.follows + a) / (self.follows + self.ignores + a + b)
+
+    def observation(self) -> np.ndarray:
+        """Platform observation (C, G + 2) float32: one-hot of last round's genre with a
+        "made nothing" slot, then the estimated trust."""
+        C, G = self.config.num_creators, self.config.num_genres
+        obs = np.zeros((C, G + 2), dtype=np.float32)
+        slot = np.where(self.last_genre >= 0, self.last_genre, G)
+        obs[np.arange(C), slot] = 1.0
+        obs[:, G + 1] = self.trust_estimate()
+        return obs
+
+    # ------------------------------------------------------------------ one round
+    def fallback_genres(self) -> np.ndarray:
+        """The genre every creator's fallback behaviour model would pick this round, shape (C,)."""
+        cfg, rng = self.config, self.rng
+        if cfg.creator_fallback == "random_history":
+            return cm.random_history(rng, self.made)
+        if cfg.creator_fallback == "most_clicked_history":
+            return cm.most_clicked_history(rng, self.made, self.feedback)
+        if cfg.creator_fallback == "cfd":
+            return cm.cfd_choice(rng, self.propensity, cfg.cfd_temperature)
+        return cm.simuline_choice(rng, self.recent_feedback.sum(axis=0), cfg.simuline_smoothing)
+
+    def check_suggestions(self, suggestions: Any) -> np.ndarray:
+        """Validates the platform's action: integers in [0, G] of shape (C,)."""
+        cfg = self.config
+        arr = np.asarray(suggestions)
+        if arr.shape != (cfg.num_creators,):
+            raise ValueError(f"action must have shape ({cfg.num_creators},) (one suggestion per creator); "
+                             f"got shape {arr.shape}")
+        if not (np.issubdtype(arr.dtype, np.integer) or (np.issubdtype(arr.dtype, np.floating)
+                                                          and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))):
+            raise ValueError(f"action must hold integers in [0, {cfg.num_genres}]; got dtype {arr.dtype}")
+        arr = arr.astype(np.int64)
+        if arr.min(initial=0) < 0 or arr.max(initial=0) > cfg.num_genres:
+            raise ValueError(f"action entries must be in [0, {cfg.num_genres}] (0 = no suggestion, "
+                             f"g + 1 = suggest genre g); got range [{arr.min()}, {arr.max()}]")
+        return arr
+
+    def check_creator_actions(self, creator_actions: Any) -> np.ndarray:
+        """Validates creator choices: -1 (use the behaviour model), 0 (skip) or g + 1, shape (C,)."""
+        cfg = self.config
+        arr = np.asarray(creator_actions)
+        if arr.shape != (cfg.num_creators,) or not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(f"creator_actions must be an integer array of shape ({cfg.num_creators},); "
+                             f"got {arr.dtype} {arr.shape}")
+        if arr.min() < -1 or arr.max() > cfg.num_genres:
+            raise ValueError(f"creator_actions entries must be in [-1, {cfg.num_genres}]")
+        return arr.astype(np.int64)
+
+    def step(self, suggestions: Any, creator_actions: Any | None = None) -> RoundResult:
+        """Plays one round; see the module docstring. Raises before changing state on bad input."""
+        if self.done:
+            raise RuntimeError("the episode has ended: call reset() before step()")
+        cfg, rng = self.config, self.rng
+        a = self.check_suggestions(suggestions)
+        driven = self.check_creator_actions(creator_actions) if creator_actions is not None else None
+        C, U, G, W, k = cfg.num_creators, cfg.num_users, cfg.num_genres, cfg.freshness_window, cfg.slate_size
+
+        # 1-2. creators decide what to make
+        on_platform = self.present.copy()
+        active = on_platform & (rng.random(C) < self.creator_activity)
+        suggested = a > 0
+        follow = suggested & (rng.random(C) < self.trust)
+        fallback = self.fallback_genres()
+        made_genre = np.where(follow, a - 1, fallback)
+        if driven is not None:
+            is_driven = driven >= 0
+            active = np.where(is_driven, on_platform & (driven > 0), active)
+            made_genre = np.where(is_driven, driven - 1, made_genre)
+            follow = np.where(is_driven, suggested & (made_genre == a - 1), follow)
+        made_genre = np.where(active, made_genre, -1)
+        followed = active & suggested & follow
+        ignored = active & suggested & ~follow
+
+        # 3. item pool: slot (round mod W, creator)
+        slot = self.round_index % W
+        self.item_genre[slot] = made_genre
+        self.item_quality[slot] = np.where(active, self.skill[np.arange(C), np.maximum(made_genre, 0)], 0.0)
+        self.item_clicks[slot] = 0.0
+        self.item_impressions[slot] = 0.0
+        candidate = (self.item_genre >= 0) & self.present[None, :]
+        cand_flat = np.flatnonzero(candidate.ravel())
+        cand_genre = self.item_genre.ravel()[cand_flat]
+        cand_creator = cand_flat % C
+
+        # 4. recommendation and clicks
+        users = np.flatnonzero(rng.random(U) < self.user_activity)
+        affinity, item_weight = self._score_factors(users, cand_flat, rng)
+        slates = self._rank(affinity, item_weight, cand_genre, cand_creator, rng)
+        shown = slates >= 0
+        items = cand_flat[np.where(shown, slates, 0)]
+        genre = self.item_genre.ravel()[items]
+        p_click = self.preferences[users[:, None], genre] * self.item_quality.ravel()[items] * self._bias[None, :]
+        clicked = shown & (rng.random(slates.shape) < p_click)
+
+        # 5. rewards, histories, churn
+        creator_of = items % C
+        weight = np.broadcast_to(self.reward_weights[users][:, None], slates.shape)
+        creator_reward = np.bincount(creator_of[clicked], weights=weight[clicked], minlength=C)
+        creator_clicks = np.bincount(creator_of[clicked], minlength=C).astype(np.float64)
+        exposure = np.bincount(creator_of[shown], minlength=C)
+        genre_reward = np.bincount(creator_of[clicked] * G + genre[clicked], weights=weight[clicked],
+                                   minlength=C * G).reshape(C, G)
+        self.item_clicks += np.bincount(items[clicked], minlength=W * C).reshape(W, C)
+        self.item_impressions += np.bincount(items[shown], minlength=W * C).reshape(W, C)
+        user_clicks = np.zeros(U)
+        user_clicks[users] = clicked.sum(axis=1)
+
+        self.made[np.flatnonzero(active), made_genre[active]] += 1
+        self.feedback += genre_reward
+        self.recent_feedback[self.round_index % cfg.simuline_window] = genre_reward
+        if cfg.creator_fallback == "cfd":
+            self.propensity = cm.cfd_update(self.propensity, self.made, self.feedback, cfg.cfd_lr, active)
+        if cfg.trust_dynamics == "clicks":
+            self.trust = cm.update_trust(self.trust, followed, creator_reward, self.previous_reward, cfg.trust_lr)
+        self.previous_reward = np.where(active, creator_reward, self.previous_reward)
+        self.no_click_streak = np.where(creator_clicks > 0, 0, self.no_click_streak + (active & (creator_clicks == 0)))
+        departed = self.present & (self.no_click_streak >= cfg.churn_patience)
+        self.present &= ~departed
+        self.follows += followed
+        self.ignores += ignored
+        self.last_genre = made_genre
+        self.last_suggestion = a
+        self.last_reward = creator_reward
+        self.round_index += 1
+        self.terminated = not bool(self.present.any())
+        self.truncated = self.round_index >= cfg.horizon and not self.terminated
+        self.done = self.terminated or self.truncated
+
+        genre_counts = np.bincount(made_genre[active], minlength=G)
+        sent = int((active & suggested).sum())
+        clicks = float(clicked.sum())
+        info = {
+            "round": self.round_index,
+            "clicks": clicks,
+            "content_diversity": shannon_entropy(genre_counts),
+            "active_creators": int(active.sum()),
+            "present_creators": int(self.present.sum()),
+            "genres_per_creator": (self.made > 0).sum(axis=1),
+            "follow_rate": float(followed.sum() / sent) if sent else 0.0,
+            "suggestions_sent": sent,
+            "exposure": exposure,
+            "creator_clicks": creator_clicks,
+            "creator_reward": creator_reward,
+            "exposure_gini": gini(exposure[on_platform]),
+            "followed": followed,
+            "ignored": ignored,
+            "trust_estimate": self.trust_estimate(),
+            "made_genre": made_genre,
+            "genre_counts": genre_counts,
+            "departed": departed,
+            "present": self.present.copy(),
+            "active_users": int(users.size),
+            "user_clicks": user_clicks,
+        }
+        return RoundResult(clicks, creator_reward, creator_clicks, exposure, user_clicks, made_genre, active,
+                           followed, ignored, departed, info)
+
+    def _score_factors(self, users: np.ndarray, cand_flat: np.ndarray,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The recommender's scores in factored form score[u, i] = A[u, genre_i] * b_i.
+
+        ``oracle``: A = theta (optionally plus N(0, estimation_noise^2) per user and genre, clipped
+        to [0, 1]), b = item quality. ``popularity``: A = 1, b = Beta(1, 1)-smoothed click-through
+        rate of the item. A random 1e-9 jitter on b breaks ties uniformly at random each round.
+        """
+        cfg = self.config
+        jitter = 1.0 + 1e-9 * rng.random(cand_flat.size)
+        if cfg.recommender == "popularity":
+            ctr = (self.item_clicks.ravel()[cand_flat] + 1.0) / (self.item_impressions.ravel()[cand_flat] + 2.0)
+            return np.ones((users.size, cfg.num_genres)), ctr * jitter
+        affinity = self.preferences[users]
+        if cfg.estimation_noise > 0:
+            affinity = np.clip(affinity + rng.normal(0.0, cfg.estimation_noise, affinity.shape), 0.0, 1.0)
+        return affinity, self.item_quality.ravel()[cand_flat] * jitter
+
+    def _rank(self, affinity: np.ndarray, item_weight: np.ndarray, cand_genre: np.ndarray,
+              cand_creator: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Slates as candidate indices (num_users, k), via the installed ranker or the exact fast top-k.
+
+        Fast path (no ranker installed): since score = A[u, g] * b_i with A >= 0 and b > 0, each
+        user's top-k lies in the union of every genre's k best items by b (DESIGN Section 11), so
+        only G * k columns are scored instead of all candidates.
+        """
+        k = self.config.slate_size
+        if self.ranker is not None:
+            request = RankingRequest(affinity[:, cand_genre] * item_weight[None, :], cand_creator, cand_genre,
+                                     self.config.num_creators, k, rng, self.round_index)
+            return np.asarray(self.ranker.rank(request), dtype=np.int64)
+        order = np.lexsort((-item_weight, cand_genre))
+        sorted_genre = cand_genre[order]
+        first = np.searchsorted(sorted_genre, sorted_genre, side="left")
+        short = order[np.arange(order.size) - first < k]
+        best = top_k_indices(affinity[:, cand_genre[short]] * item_weight[short][None, :], k)
+        return np.where(best >= 0, short[np.maximum(best, 0)], EMPTY_SLOT)
