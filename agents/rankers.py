@@ -283,7 +283,7 @@ class FairRec:
     def _greedy_round_robin(
         value: np.ndarray, feasible: np.ndarray, allocated: np.ndarray, ell: int, order: np.ndarray
     ) -> int:
-        """Phase 1 in place: ℓ copies per producer, ⌈ℓn/m⌉ passes over ``order``; returns the picks made."""
+        """Phase 1 in place: ℓ copies per producer, ⌈ℓn/m⌉ passes over ``order``; returns #picks."""
         m, n = value.shape
         copies = np.full(n, ell, dtype=np.int64)
         has_copies = np.ones(n, dtype=bool)
@@ -351,7 +351,8 @@ class WithRanker(gym.Wrapper):
         world = getattr(self.env.unwrapped, "world", None)
         if world is None or not callable(getattr(world, "set_ranker", None)):
             raise TypeError(
-                f"{type(self.env.unwrapped).__name__} has no `world` with `set_ranker`; cannot install a ranker"
+                f"{type(self.env.unwrapped).__name__} has no `world` with `set_ranker`; "
+                "cannot install a ranker"
             )
         return world
 

@@ -247,6 +247,8 @@ class CreatorSuggestionWorld:
         self.last_reward = np.zeros(C)
         self.follows = np.zeros(C, dtype=np.int64)
         self.ignores = np.zeros(C, dtype=np.int64)
+        self.click_log = np.zeros((C, G))
+        self.genre_click_log = np.zeros((cfg.freshness_window, G))
         self.item_genre = np.full((W, C), -1, dtype=np.int64)
         self.item_quality = np.zeros((W, C))
         self.item_clicks = np.zeros((W, C))
@@ -265,6 +267,16 @@ class CreatorSuggestionWorld:
         """
         a, b = self.config.trust_prior
         return (self.follows + a) / (self.follows + self.ignores + a + b)
+
+    def platform_log(self) -> dict[str, np.ndarray]:
+        """What the platform has logged (never hidden truth such as trust or preferences).
+
+        ``made``: items each creator has uploaded per genre (C, G); ``clicks``: clicks its items got
+        per genre (C, G); ``recent_genre_clicks``: platform-wide clicks per genre over the last
+        ``freshness_window`` rounds (G,); ``present``: creators still on the platform.
+        """
+        return {"made": self.made.copy(), "clicks": self.click_log.copy(),
+                "recent_genre_clicks": self.genre_click_log.sum(axis=0), "present": self.present.copy()}
 
     def observation(self) -> np.ndarray:
         """Platform observation (C, G + 2) float32: one-hot of last round's genre with a
@@ -356,7 +368,7 @@ class CreatorSuggestionWorld:
         affinity, item_weight = self._score_factors(users, cand_flat, rng)
         slates = self._rank(affinity, item_weight, cand_genre, cand_creator, rng)
         shown = slates >= 0
-        items = cand_flat[np.where(shown, slates, 0)]
+        items = np.append(cand_flat, 0)[np.where(shown, slates, cand_flat.size)]
         genre = self.item_genre.ravel()[items]
         p_click = self.preferences[users[:, None], genre] * self.item_quality.ravel()[items] * self._bias[None, :]
         clicked = shown & (rng.random(slates.shape) < p_click)
@@ -387,6 +399,9 @@ class CreatorSuggestionWorld:
         self.present &= ~departed
         self.follows += followed
         self.ignores += ignored
+        raw_genre_clicks = np.bincount(creator_of[clicked] * G + genre[clicked], minlength=C * G).reshape(C, G)
+        self.click_log += raw_genre_clicks
+        self.genre_click_log[self.round_index % W] = raw_genre_clicks.sum(axis=0)
         self.last_genre = made_genre
         self.last_suggestion = a
         self.last_reward = creator_reward
@@ -460,4 +475,5 @@ class CreatorSuggestionWorld:
         first = np.searchsorted(sorted_genre, sorted_genre, side="left")
         short = order[np.arange(order.size) - first < k]
         best = top_k_indices(affinity[:, cand_genre[short]] * item_weight[short][None, :], k)
-        return np.where(best >= 0, short[np.maximum(best, 0)], EMPTY_SLOT)
+        padded = np.append(short, EMPTY_SLOT)
+        return padded[np.where(best >= 0, best, short.size)]

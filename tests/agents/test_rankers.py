@@ -34,7 +34,9 @@ def exposure(slates: np.ndarray, item_creator: np.ndarray, num_creators: int) ->
     return np.bincount(item_creator[slates[slates != EMPTY_SLOT]], minlength=num_creators)
 
 
-def random_instance(rng: np.random.Generator, m: int, n_items: int, n_creators: int) -> tuple[np.ndarray, np.ndarray]:
+def random_instance(
+    rng: np.random.Generator, m: int, n_items: int, n_creators: int
+) -> tuple[np.ndarray, np.ndarray]:
     item_creator = np.concatenate([np.arange(n_creators), rng.integers(0, n_creators, n_items - n_creators)])
     rng.shuffle(item_creator)
     return rng.normal(size=(m, n_items)), item_creator
@@ -252,7 +254,8 @@ def test_output_contract(factory: Any, shape: tuple[int, int, int, int]) -> None
         assert np.all(np.diff(scores[u, shown]) <= 0)
     again = factory()
     again.reset(n_creators)
-    np.testing.assert_array_equal(again.rank(make_request(scores, item_creator, k, seed=11, num_creators=n_creators)), slates)
+    repeat = again.rank(make_request(scores, item_creator, k, seed=11, num_creators=n_creators))
+    np.testing.assert_array_equal(repeat, slates)
 
 
 # ---------------------------------------------------------------------------------------------- wrapper
