@@ -38,7 +38,7 @@ def worker(args: argparse.Namespace) -> dict:
     from agents.lore import LORE_POLICY_KWARGS, SharedCreatorPolicy
 
     venv = make_vec_env("recogym_eco/CreatorSuggestion-v0", n_envs=args.n_envs, seed=args.seed,
-                        env_kwargs=dict(num_creators=args.num_creators))
+                        env_kwargs=dict(num_creators=args.num_creators, render_mode=None))
     if args.worker == "env":
         venv.reset()
         rng = np.random.default_rng(args.seed)

@@ -73,6 +73,7 @@ def make_lore_vec_env(
     gamma: float = LORE_PPO_DEFAULTS["gamma"],
     vec_env_cls: type[VecEnv] | None = None,
     env_id: str | Callable[..., gym.Env] = ENV_ID,
+    monitor_dir: str | None = None,
 ) -> VecEnv:
     """A VecEnv of CreatorSuggestion worlds for training LoRe.
 
@@ -82,14 +83,17 @@ def make_lore_vec_env(
         (clicks ~0-100 per round) are divided by a running std of the discounted return, which keeps the
         critic's loss from swamping the actor's gradient under ``max_grad_norm``. Observations are not
         normalised, so a saved model needs no VecNormalize statistics at inference time.
+    :param monitor_dir: where SB3's ``Monitor`` writes per-episode (raw) clicks, if given.
     """
     if isinstance(env_id, str):
         _ensure_registered()
     if trust not in ("mle", "learned"):
         raise ValueError("trust must be 'mle' or 'learned'")
     wrapper = LearnedTrust if trust == "learned" else None
-    venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=env_kwargs or {}, wrapper_class=wrapper,
-                        vec_env_cls=vec_env_cls or DummyVecEnv)
+    # SB3's make_vec_env asks string ids for render_mode="rgb_array" unless told otherwise
+    kwargs = {"render_mode": None, **(env_kwargs or {})} if isinstance(env_id, str) else dict(env_kwargs or {})
+    venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=kwargs, wrapper_class=wrapper,
+                        vec_env_cls=vec_env_cls or DummyVecEnv, monitor_dir=monitor_dir)
     if normalize_reward:
         venv = VecNormalize(venv, norm_obs=False, norm_reward=True, gamma=gamma)
     return venv
