@@ -1,0 +1,813 @@
+"""ContentCompetition world: the C3 creator-competition game with Local-Better-Response creators.
+
+Model (Yao et al., "User Welfare Optimization in Recommender Systems with Competing Content Creators",
+Sections 3-5 and Appendices A-B; ``../shared/seeds/000_*``):
+
+* m users x_j in R^d, split into L groups (k-means, or one group per user for the toy);
+* n creators with strategies s_i in a strategy set S_i: a ball of radius r, or a finite set of item
+  embeddings (projection = nearest member);
+* relevance sigma(s, x) in [0, peak]: ``"distance"`` max(peak - ||s - x|| / scale, 0) or ``"dot"`` the
+  min-max normalised inner product clip((<s, x> - lo) / (hi - lo), 0, 1);
+* matching: user x draws one of its top-K(x) creators by sigma with softmax probabilities
+  proportional to exp(sigma / beta(x)). Ties at the K-th place are broken uniformly at random, so the
+  probabilities below are expectations over that draw (tied creators share the remaining slots);
+* user utility pi(x) = sum_i P_i(x) sigma_i(x); welfare W = mean_x pi(x); group utility = group mean;
+* creator utility u_i = mean_x w(x) * sigma_i(x) * P_i(x; beta(x), K(x)) (reward R = sigma);
+* levers (mechanism): ``"none"``; ``"UIR"`` w(x) = group weight; ``"SMT"`` beta(x) = beta * w;
+  ``"HMT"`` K(x) = ceil(K * w) (clamped to [1, n]);
+* creators move by Local Better Response (Algorithm 2): each creator step, every creator in random
+  order proposes s_i + eta * g (g uniform on the unit sphere) and keeps it - projected onto S_i - when
+  its utility does not drop (``u_new >= u_old - 1e-12``).
+
+Speed. A proposal changes one column of the (m, n) relevance matrix. The world keeps, for every user,
+its top-(K(x)+1) creators sorted by relevance plus a few per-user sums, so evaluating a proposal costs
+O(m) array work (plus O(n) for the rare users where the proposal ties the K-th value exactly), and an
+accepted move re-sorts only the users whose top-(K+1) list it touches: O(L) per such user by
+insertion, O(n) for users whose list loses the mover. ``incremental=False`` switches to the exact dense
+reference (O(m n log n) per proposal) that the tests compare against.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from recogym_eco.components.groups import group_means, kmeans_groups
+
+__all__ = [
+    "MECHANISMS",
+    "PRESETS",
+    "RELEVANCES",
+    "ContentCompetitionConfig",
+    "ContentCompetitionWorld",
+    "gini",
+    "make_config",
+    "match_probabilities",
+    "relevance_matrix",
+]
+
+MECHANISMS: tuple[str, ...] = ("none", "UIR", "SMT", "HMT")
+RELEVANCES: tuple[str, ...] = ("distance", "dot")
+PRESETS: tuple[str, ...] = ("toy", "synthetic", "movielens")
+LBR_EVALUATE: tuple[str, ...] = ("raw", "projected")
+ACCEPT_TOL = 1e-12
+
+SYNTHETIC_CLUSTER_SIZES: tuple[int, ...] = tuple(10 * c for c in (100, 50, 20, 10, 10, 5, 2, 1, 1, 1))
+TOY_USERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+
+
+@dataclass(frozen=True)
+class ContentCompetitionConfig:
+    """Every parameter of a ContentCompetition world; validated once, in ``__post_init__``.
+
+    Build one with :func:`make_config` (preset defaults + overrides). ``horizon`` counts creator
+    steps (one step = every creator makes one LBR proposal); the Gymnasium face runs
+    ``horizon // epoch_length`` epochs.
+    """
+
+    preset: str = "synthetic"
+    mechanism: str = "none"
+    num_creators: int = 200
+    dim: int = 5
+    cluster_sizes: tuple[int, ...] = SYNTHETIC_CLUSTER_SIZES
+    cluster_std: float = 0.5
+    init_std: float = 0.1
+    relevance: str = "distance"
+    relevance_peak: float = 1.0
+    relevance_scale: float = 3.0
+    beta: float = 0.1
+    top_k: int = 20
+    eta: float = 0.2
+    epoch_length: int = 5
+    horizon: int = 3000
+    num_groups: int = 20
+    w_min: float = 0.2
+    w_max: float = 5.0
+    strategy_radius: float = 1.0
+    lbr_evaluate: str = "raw"
+    # movielens preset
+    movielens_path: str | None = None
+    num_common_items: int = 700
+    num_private_items: int = 300
+    min_user_ratings: int = 100
+    mf_dim: int = 32
+    mf_cache: str | None = None
+
+    def __post_init__(self) -> None:
+        def _int(name: str, lo: int, hi: int | None = None) -> None:
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+            if v < lo or (hi is not None and v > hi):
+                rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
+                raise ValueError(f"{name} must be {rng}, got {v}")
+            object.__setattr__(self, name, int(v))
+
+        def _pos(name: str, allow_zero: bool = False) -> None:
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{name} must be a real number, got {type(v).__name__}")
+            v = float(v)
+            if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+                raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, got {v}")
+            object.__setattr__(self, name, v)
+
+        def _choice(name: str, allowed: tuple[str, ...]) -> None:
+            v = getattr(self, name)
+            if v not in allowed:
+                raise ValueError(f"unknown {name} {v!r}; allowed: {', '.join(map(repr, allowed))}")
+
+        _choice("preset", PRESETS)
+        _choice("mechanism", MECHANISMS)
+        _choice("relevance", RELEVANCES)
+        _choice("lbr_evaluate", LBR_EVALUATE)
+        _int("num_creators", 1)
+        _int("dim", 1)
+        _int("top_k", 1)
+        _int("epoch_length", 1)
+        _int("horizon", 1)
+        _int("num_groups", 1)
+        _int("num_common_items", 0)
+        _int("num_private_items", 0)
+        _int("min_user_ratings", 1)
+        _int("mf_dim", 1)
+        for name in ("beta", "eta", "relevance_peak", "relevance_scale", "strategy_radius", "w_max"):
+            _pos(name)
+        for name in ("cluster_std", "init_std", "w_min"):
+            _pos(name, allow_zero=True)
+        if self.w_min > self.w_max:
+            raise ValueError(f"w_min must be <= w_max, got w_min={self.w_min}, w_max={self.w_max}")
+        if not (self.w_min <= 1.0 <= self.w_max):
+            raise ValueError(f"[w_min, w_max] must contain 1 (the neutral weight), got [{self.w_min}, {self.w_max}]")
+        if self.w_min == 0 and self.mechanism in ("SMT", "HMT"):
+            raise ValueError("w_min must be > 0 for SMT and HMT (beta(x) and K(x) must stay positive)")
+        if self.horizon < self.epoch_length:
+            raise ValueError(
+                f"horizon must be >= epoch_length, got horizon={self.horizon}, epoch_length={self.epoch_length}"
+            )
+        sizes = tuple(int(s) for s in self.cluster_sizes)
+        if len(sizes) == 0 or any(s < 1 for s in sizes):
+            raise ValueError(f"cluster_sizes must be a non-empty tuple of positive ints, got {self.cluster_sizes}")
+        object.__setattr__(self, "cluster_sizes", sizes)
+        peak = self.relevance_peak if self.relevance == "distance" else 1.0
+        smallest_beta = self.beta * (self.w_min if self.mechanism == "SMT" else 1.0)
+        if peak / smallest_beta > 600.0:
+            raise ValueError(
+                f"beta too small for the relevance range: relevance range / smallest beta(x) = "
+                f"{peak / smallest_beta:.3g} must be <= 600 (exp overflow); raise beta or w_min"
+            )
+        if self.preset == "toy":
+            if self.dim != 2:
+                raise ValueError(f"dim must be 2 for the toy preset, got {self.dim}")
+            if self.num_groups != len(TOY_USERS):
+                raise ValueError(f"num_groups must be 5 for the toy preset (one group per user), got {self.num_groups}")
+            if self.relevance != "distance":
+                raise ValueError("relevance must be 'distance' for the toy preset")
+        if self.preset == "synthetic":
+            if self.relevance != "distance":
+                raise ValueError("relevance must be 'distance' for the synthetic preset")
+            if self.num_groups > self.num_users:
+                raise ValueError(f"num_groups must be <= num_users={self.num_users}, got {self.num_groups}")
+        if self.preset == "movielens":
+            if self.relevance != "dot":
+                raise ValueError("relevance must be 'dot' for the movielens preset")
+            if self.num_common_items + self.num_private_items < 1:
+                raise ValueError("num_common_items + num_private_items must be >= 1")
+
+    @property
+    def num_users(self) -> int:
+        """Users of the toy and synthetic presets (movielens: known after loading the data)."""
+        if self.preset == "toy":
+            return len(TOY_USERS)
+        return int(sum(self.cluster_sizes))
+
+    @property
+    def num_epochs(self) -> int:
+        """Platform decisions per episode: ``horizon // epoch_length``."""
+        return self.horizon // self.epoch_length
+
+    @property
+    def max_relevance(self) -> float:
+        """Upper bound of sigma: ``relevance_peak`` for distance, 1 for dot."""
+        return self.relevance_peak if self.relevance == "distance" else 1.0
+
+    @property
+    def finite_strategies(self) -> bool:
+        """Whether creators choose among item embeddings (movielens) rather than a ball."""
+        return self.preset == "movielens"
+
+
+_PRESET_DEFAULTS: dict[str, dict[str, Any]] = {
+    "synthetic": {},
+    "toy": dict(
+        preset="toy", num_creators=5, dim=2, relevance="distance", relevance_peak=2.0, relevance_scale=1.0,
+        beta=10.0, top_k=3, eta=0.05, epoch_length=1, horizon=1000, num_groups=5, strategy_radius=3.0,
+        init_std=0.1,
+    ),
+    "movielens": dict(
+        preset="movielens", num_creators=20, relevance="dot", beta=0.1, top_k=20, eta=0.2, epoch_length=5,
+        horizon=3000, num_groups=15, dim=32, mf_dim=32,
+    ),
+}
+
+
+def make_config(preset: str = "synthetic", **overrides: Any) -> ContentCompetitionConfig:
+    """The preset's defaults with ``overrides`` applied (unknown names raise TypeError)."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; allowed: {', '.join(map(repr, PRESETS))}")
+    names = {f.name for f in dataclasses.fields(ContentCompetitionConfig)}
+    bad = sorted(set(overrides) - names)
+    if bad:
+        raise TypeError(f"unknown ContentCompetition parameter(s) {bad}; allowed: {sorted(names)}")
+    kw = dict(_PRESET_DEFAULTS[preset])
+    kw["preset"] = preset
+    if preset == "movielens" and "mf_dim" in overrides and "dim" not in overrides:
+        kw["dim"] = overrides["mf_dim"]
+    kw.update(overrides)
+    if preset == "movielens":
+        kw["dim"] = kw.get("mf_dim", 32)
+    return ContentCompetitionConfig(**kw)
+
+
+# ----------------------------------------------------------------------------------------------
+# pure functions: relevance, exact matching, metrics
+# ----------------------------------------------------------------------------------------------
+
+
+def relevance_matrix(
+    S: np.ndarray, X: np.ndarray, kind: str, peak: float = 1.0, scale: float = 1.0,
+    lo: float = 0.0, hi: float = 1.0,
+) -> np.ndarray:
+    """sigma(s_i, x_j) for every user j and creator i: an (m, n) array (rows = users)."""
+    S = np.atleast_2d(np.asarray(S, dtype=np.float64))
+    X = np.asarray(X, dtype=np.float64)
+    if kind == "distance":
+        d2 = (X * X).sum(1)[:, None] - 2.0 * X @ S.T + (S * S).sum(1)[None, :]
+        return np.maximum(peak - np.sqrt(np.maximum(d2, 0.0)) / scale, 0.0)
+    if kind == "dot":
+        return np.clip((X @ S.T - lo) / (hi - lo), 0.0, 1.0)
+    raise ValueError(f"unknown relevance {kind!r}; allowed: {', '.join(map(repr, RELEVANCES))}")
+
+
+def match_probabilities(sig: np.ndarray, inv_beta: np.ndarray | float, k: np.ndarray | int) -> np.ndarray:
+    """Exact top-K softmax matching, (m, n) -> (m, n) probabilities; every row sums to 1.
+
+    Row x keeps its K(x) most relevant creators and matches them with probabilities proportional to
+    exp(sigma / beta(x)). Creators tied with the K-th value share the remaining slots: each is kept
+    with probability (slots left) / (number tied), which is the expectation of a uniformly random
+    tie-break. This dense O(m n log n) version is the reference for the incremental world.
+    """
+    sig = np.asarray(sig, dtype=np.float64)
+    m, n = sig.shape
+    inv_beta = np.broadcast_to(np.asarray(inv_beta, dtype=np.float64), (m,))
+    kx = np.minimum(np.broadcast_to(np.asarray(k, dtype=np.int64), (m,)), n)
+    srt = -np.sort(-sig, axis=1)
+    rows = np.arange(m)
+    tau = srt[rows, kx - 1]
+    above = sig > tau[:, None]
+    tied = sig == tau[:, None]
+    a = above.sum(1)
+    t = tied.sum(1)
+    r = kx - a
+    e = np.exp((sig - srt[:, :1]) * inv_beta[:, None])
+    e_tau = np.exp((tau - srt[:, 0]) * inv_beta)
+    Z = (e * above).sum(1) + r * e_tau
+    return np.where(above, e / Z[:, None], np.where(tied, (r / t * e_tau / Z)[:, None], 0.0))
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal, -> 1 = concentrated); 0 for all zeros."""
+    v = np.sort(np.asarray(values, dtype=np.float64).ravel())
+    n = v.size
+    total = v.sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    return float((2.0 * np.arange(1, n + 1) - n - 1) @ v / (n * total))
+
+
+def _entropy(p: np.ndarray) -> float:
+    p = p[p > 0]
+    p = p / p.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+# ----------------------------------------------------------------------------------------------
+# the world
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Instance:
+    """One sampled population: users, groups, strategy sets, initial strategies."""
+
+    X: np.ndarray  # (m, d) users
+    labels: np.ndarray  # (m,) group of each user
+    S0: np.ndarray  # (n, d) initial strategies
+    items: np.ndarray | None = None  # (N, d) item embeddings (finite strategy sets)
+    members: np.ndarray | None = None  # (n, |S_i|) item ids of each creator's strategy set
+    item0: np.ndarray | None = None  # (n,) initial item of each creator
+    item_relevance: np.ndarray | None = None  # (N, m) sigma of every item for every user
+    dot_range: tuple[float, float] = (0.0, 1.0)
+    extra: dict = field(default_factory=dict)
+
+
+def _unit_sphere(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    g = rng.standard_normal((n, d))
+    norms = np.linalg.norm(g, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return g / norms
+
+
+def sample_instance(config: ContentCompetitionConfig, rng: np.random.Generator) -> Instance:
+    """Draw users, groups and initial strategies for ``config`` from ``rng``."""
+    c = config
+    if c.preset == "toy":
+        X = TOY_USERS.copy()
+        labels = np.arange(len(X), dtype=np.int64)
+        # creators start "between x1 = (0, 0) and x2 = (1, 0)": uniform along the segment, small offset
+        S0 = np.column_stack([rng.uniform(0.0, 1.0, c.num_creators), rng.uniform(-c.init_std, c.init_std, c.num_creators)])
+        return Instance(X=X, labels=labels, S0=_project_ball(S0, c.strategy_radius))
+    if c.preset == "synthetic":
+        centres = _unit_sphere(rng, len(c.cluster_sizes), c.dim)
+        truth = np.repeat(np.arange(len(c.cluster_sizes)), c.cluster_sizes)
+        X = centres[truth] + c.cluster_std * rng.standard_normal((truth.size, c.dim))
+        biggest = int(np.argmax(c.cluster_sizes))
+        S0 = centres[biggest] + c.init_std * rng.standard_normal((c.num_creators, c.dim))
+        S0 = _project_ball(S0, c.strategy_radius)
+        labels = kmeans_groups(X, c.num_groups, rng)
+        return Instance(X=X, labels=labels, S0=S0, extra={"true_cluster": truth, "centres": centres})
+    if c.preset == "movielens":
+        from recogym_eco.data.mf import movielens_instance_data
+
+        data = movielens_instance_data(c)
+        X = data["users"]
+        items = data["items"]
+        common = data["popular"][: c.num_common_items]
+        others = np.setdiff1d(np.arange(items.shape[0]), common)
+        k_priv = min(c.num_private_items, others.size)
+        members = np.stack(
+            [np.concatenate([common, rng.choice(others, size=k_priv, replace=False)]) for _ in range(c.num_creators)]
+        ).astype(np.int64)
+        best = int(data["best_item"])
+        # every creator starts at the movie with the highest mean rating among the users; if that movie
+        # is not in a creator's set (it is among the common ones by construction) use its nearest member
+        item0 = np.empty(c.num_creators, dtype=np.int64)
+        for i in range(c.num_creators):
+            if np.any(members[i] == best):
+                item0[i] = best
+            else:
+                item0[i] = members[i][np.argmin(((items[members[i]] - items[best]) ** 2).sum(1))]
+        raw = X @ items.T
+        lo, hi = float(raw.min()), float(raw.max())
+        item_rel = np.clip((raw - lo) / (hi - lo), 0.0, 1.0).T.copy()  # (N, m)
+        labels = kmeans_groups(X, c.num_groups, rng)
+        return Instance(
+            X=X, labels=labels, S0=items[item0].copy(), items=items, members=members, item0=item0,
+            item_relevance=item_rel, dot_range=(lo, hi), extra={"rmse": data.get("rmse")},
+        )
+    raise ValueError(f"unknown preset {c.preset!r}")
+
+
+def _project_ball(S: np.ndarray, radius: float) -> np.ndarray:
+    norms = np.linalg.norm(S, axis=-1, keepdims=True)
+    return S * np.minimum(1.0, radius / np.maximum(norms, 1e-300))
+
+
+class ContentCompetitionWorld:
+    """The simulation core shared by the Gymnasium and PettingZoo faces.
+
+    Typical use: ``reset(rng)``, ``set_weights(w)`` (one weight per user group, applied through the
+    configured mechanism), then ``creator_step()`` repeatedly (or ``run_epoch()``). State is read with
+    :attr:`strategies`, :meth:`user_utilities`, :meth:`welfare`, :meth:`creator_stats`.
+    """
+
+    def __init__(self, config: ContentCompetitionConfig, incremental: bool = True) -> None:
+        self.config = config
+        self.incremental = bool(incremental)
+        self.rng: np.random.Generator | None = None
+        self.instance: Instance | None = None
+        self.steps_done = 0
+
+    # ---------------------------------------------------------------- setup
+
+    def reset(self, rng: np.random.Generator, instance: Instance | None = None) -> None:
+        """Sample a new population from ``rng`` (or use ``instance``) and reset strategies and weights."""
+        c = self.config
+        self.rng = rng
+        inst = instance if instance is not None else sample_instance(c, rng)
+        self.instance = inst
+        self.X = np.ascontiguousarray(inst.X, dtype=np.float64)
+        self.m, self.d = self.X.shape
+        self.n = c.num_creators
+        self.labels = np.asarray(inst.labels, dtype=np.int64)
+        self.L = c.num_groups
+        counts = np.bincount(self.labels, minlength=self.L)
+        if counts.size != self.L or np.any(counts == 0):
+            raise ValueError("every user group must be non-empty")
+        self.group_counts = counts
+        self.group_shares = counts / self.m
+        self.S = np.array(inst.S0, dtype=np.float64)
+        self.item = None if inst.item0 is None else inst.item0.copy()
+        self._xx = (self.X * self.X).sum(1)
+        self.steps_done = 0
+        self.last_accept_rate = 0.0
+        self._K = min(c.top_k, self.n)
+        self.weights = np.ones(self.L)
+        self._rw = np.ones(self.m)
+        self._invb = np.full(self.m, 1.0 / c.beta)
+        self._k = np.full(self.m, self._K, dtype=np.int64)
+        self.SigT = np.empty((self.n, self.m))
+        for i in range(self.n):
+            self.SigT[i] = self._column(self.S[i], None if self.item is None else self.item[i])
+        if self.incremental:
+            self._rebuild_lists()
+
+    # ---------------------------------------------------------------- relevance and projection
+
+    def _column(self, s: np.ndarray, item: int | None = None) -> np.ndarray:
+        """sigma(s, x) for all users (m,)."""
+        c = self.config
+        if item is not None:
+            return self.instance.item_relevance[item].copy()
+        if c.relevance == "distance":
+            d2 = self._xx - 2.0 * (self.X @ s) + s @ s
+            return np.maximum(c.relevance_peak - np.sqrt(np.maximum(d2, 0.0)) / c.relevance_scale, 0.0)
+        lo, hi = self.instance.dot_range
+        return np.clip((self.X @ s - lo) / (hi - lo), 0.0, 1.0)
+
+    def _project(self, i: int, s: np.ndarray, exclude_current: bool = False) -> tuple[np.ndarray, int | None]:
+        """Projection onto S_i: the ball, or the nearest member (optionally other than the current one)."""
+        if not self.config.finite_strategies:
+            nrm = float(np.sqrt(s @ s))
+            r = self.config.strategy_radius
+            return (s * (r / nrm) if nrm > r else s.copy()), None
+        members = self.instance.members[i]
+        emb = self.instance.items[members]
+        dist = ((emb - s) ** 2).sum(1)
+        if exclude_current:
+            dist[members == self.item[i]] = np.inf
+        j = int(members[int(np.argmin(dist))])
+        return self.instance.items[j].copy(), j
+
+    # ---------------------------------------------------------------- platform lever
+
+    def check_weights(self, weights: Any) -> np.ndarray:
+        """Validate group weights: shape (L,), finite, within [w_min, w_max]; return float64 copy."""
+        c = self.config
+        if isinstance(weights, (str, bytes)) or weights is None:
+            raise TypeError(f"weights must be an array of {self.config.num_groups} numbers, got {type(weights).__name__}")
+        try:
+            w = np.asarray(weights, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"weights must be an array of {c.num_groups} numbers: {exc}") from None
+        if w.shape != (c.num_groups,):
+            raise ValueError(f"weights must have shape ({c.num_groups},) (one per user group), got {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError("weights must be finite")
+        tol = 1e-6 * max(1.0, c.w_max)
+        if np.any(w < c.w_min - tol) or np.any(w > c.w_max + tol):
+            raise ValueError(
+                f"weights must lie in [w_min, w_max] = [{c.w_min}, {c.w_max}], got min {w.min():.6g}, max {w.max():.6g}"
+            )
+        return np.clip(w, c.w_min, c.w_max)
+
+    def set_weights(self, weights: Any) -> None:
+        """Deploy group weights through the mechanism (no effect under ``"none"``)."""
+        c = self.config
+        w = self.check_weights(weights)
+        self.weights = w
+        mech = c.mechanism
+        if mech == "none":
+            return
+        wx = w[self.labels]
+        if mech == "UIR":
+            self._rw = wx
+        elif mech == "SMT":
+            self._invb = 1.0 / (c.beta * wx)
+            if self.incremental:
+                self._refresh_rows(np.arange(self.m))
+        elif mech == "HMT":
+            k = np.clip(np.ceil(c.top_k * wx - 1e-9).astype(np.int64), 1, self.n)
+            if not np.array_equal(k, self._k):
+                self._k = k
+                if self.incremental:
+                    self._rebuild_lists()
+
+    def deployed(self) -> dict[str, np.ndarray]:
+        """Per-user reward weight w(x), temperature beta(x) and truncation K(x) now in force."""
+        return {"w": self._rw.copy(), "beta": 1.0 / self._invb, "k": self._k.copy()}
+
+    # ---------------------------------------------------------------- top-(K+1) lists
+
+    def _rebuild_lists(self) -> None:
+        n, m = self.n, self.m
+        self._Lc = int(min(self._k.max(), n)) + 1
+        Lc = self._Lc
+        self._Vt = np.full((m, Lc), -np.inf)
+        self._It = np.full((m, Lc), -1, dtype=np.int64)
+        self._posT = np.full((n + 1, m), Lc, dtype=np.int64)
+        self._shift = np.zeros(m)
+        self._tau_in = np.zeros(m)
+        self._tau_out = np.zeros(m)
+        self._s_in = np.ones(m)
+        self._s_out = np.zeros(m)
+        self._num = np.zeros(m)
+        self._fill_rows(np.arange(m))
+        self._refresh_rows(np.arange(m))
+
+    def _fill_rows(self, rows: np.ndarray) -> None:
+        """Recompute the top-(K(x)+1) lists of ``rows`` from the relevance matrix."""
+        n, Lc = self.n, self._Lc
+        sig = self.SigT[:, rows].T  # (r, n)
+        kk = min(Lc, n)
+        if kk < n:
+            part = np.argpartition(-sig, kk - 1, axis=1)[:, :kk]
+        else:
+            part = np.broadcast_to(np.arange(n), (rows.size, n))
+        vals = np.take_along_axis(sig, part, axis=1)
+        order = np.argsort(-vals, axis=1, kind="stable")
+        V = np.full((rows.size, Lc), -np.inf)
+        Ix = np.full((rows.size, Lc), -1, dtype=np.int64)
+        V[:, :kk] = np.take_along_axis(vals, order, axis=1)
+        Ix[:, :kk] = np.take_along_axis(part, order, axis=1)
+        invalid = np.arange(Lc)[None, :] > self._k[rows, None]
+        V[invalid] = -np.inf
+        Ix[invalid] = -1
+        old = self._It[rows]
+        self._posT[np.where(old < 0, n, old), rows[:, None]] = Lc
+        self._Vt[rows] = V
+        self._It[rows] = Ix
+        self._posT[np.where(Ix < 0, n, Ix), rows[:, None]] = np.arange(Lc)[None, :]
+        self._posT[n] = Lc
+
+    def _refresh_rows(self, rows: np.ndarray) -> None:
+        """Per-user caches from the lists: thresholds, softmax sums, realised utility numerator."""
+        V = self._Vt[rows]
+        kx = self._k[rows]
+        J = np.arange(self._Lc)[None, :]
+        r = np.arange(rows.size)
+        shift = V[:, 0]
+        e = np.exp((V - shift[:, None]) * self._invb[rows, None])
+        inside = J < kx[:, None]
+        e_in = np.where(inside, e, 0.0)
+        self._shift[rows] = shift
+        self._s_in[rows] = e_in.sum(1)
+        self._s_out[rows] = np.where(J < kx[:, None] - 1, e, 0.0).sum(1)
+        self._num[rows] = (e_in * np.where(inside, V, 0.0)).sum(1)
+        self._tau_in[rows] = V[r, kx]
+        self._tau_out[rows] = V[r, kx - 1]
+
+    def _apply_column(self, i: int, v: np.ndarray) -> None:
+        """Creator i's relevance column becomes ``v``: update matrix, lists and caches."""
+        self.SigT[i] = v
+        if not self.incremental:
+            return
+        n, Lc = self.n, self._Lc
+        k = self._k
+        p = self._posT[i]
+        rows_all = np.arange(self.m)
+        last = self._Vt[rows_all, k]
+        in_list = p <= k
+        stay = in_list & (v >= last)
+        enter = ~in_list & (v > last)
+        drop = in_list & ~stay
+        R = np.flatnonzero(stay | enter)
+        D = np.flatnonzero(drop)
+        if R.size:
+            A = self._Vt[R]
+            Ix = self._It[R]
+            kr = k[R]
+            vr = v[R]
+            pr = np.where(in_list[R], p[R], kr)
+            rr = np.arange(R.size)
+            dropped = np.where(in_list[R], -1, Ix[rr, pr])
+            q = (A >= vr[:, None]).sum(1) - (A[rr, pr] >= vr)
+            J = np.arange(Lc)[None, :]
+            jj = np.where(J < q[:, None], J, J - 1)
+            src = jj + (jj >= pr[:, None])
+            src = np.minimum(src, Lc - 1)
+            newV = np.take_along_axis(A, src, axis=1)
+            newI = np.take_along_axis(Ix, src, axis=1)
+            at_q = J == q[:, None]
+            newV[at_q] = vr
+            newI[at_q] = i
+            beyond = J > kr[:, None]
+            newV[beyond] = -np.inf
+            newI[beyond] = -1
+            self._posT[np.where(dropped < 0, n, dropped), R] = Lc
+            self._Vt[R] = newV
+            self._It[R] = newI
+            self._posT[np.where(newI < 0, n, newI), R[:, None]] = J
+            self._posT[n] = Lc
+        if D.size:
+            self._fill_rows(D)
+        U = np.concatenate([R, D]) if D.size else R
+        if U.size:
+            self._refresh_rows(U)
+
+    # ---------------------------------------------------------------- utilities
+
+    def _utilities_for(self, i: int, cols: np.ndarray) -> np.ndarray:
+        """u_i when creator i's relevance column is each row of ``cols`` (c, m), others fixed."""
+        if not self.incremental:
+            return self._utilities_exact(i, cols)
+        k = self._k
+        in_top = self._posT[i] < k
+        e_o = np.exp((self.SigT[i] - self._shift) * self._invb)
+        tau = np.where(in_top, self._tau_in, self._tau_out)
+        A = np.where(in_top, self._s_in - e_o, self._s_out)
+        bad = in_top & (A <= 1e-9 * self._s_in)
+        if bad.any():
+            A = A.copy()
+            rows = np.flatnonzero(bad)
+            e = np.exp((self._Vt[rows] - self._shift[rows, None]) * self._invb[rows, None])
+            keep = (np.arange(self._Lc)[None, :] < k[rows, None]) & (self._It[rows] != i)
+            A[rows] = np.where(keep, e, 0.0).sum(1)
+        ev = np.exp((cols - self._shift) * self._invb)
+        P = np.where(cols > tau, ev / (A + ev), 0.0)
+        ties = (cols == tau) & (cols > 0)
+        if ties.any():
+            # the proposal ties the K-th value of the others: it shares the remaining slots
+            ci, xs = np.nonzero(ties)
+            others = np.delete(self.SigT[:, xs], i, axis=0)  # (n-1, T)
+            val = cols[ci, xs]
+            a = (others > val).sum(0)
+            t = (others == val).sum(0)
+            P = P.copy()
+            P[ci, xs] = ev[ci, xs] / (A[xs] + ev[ci, xs]) * (k[xs] - a) / (t + 1)
+        return (P * cols) @ self._rw / self.m
+
+    def _utilities_exact(self, i: int, cols: np.ndarray) -> np.ndarray:
+        out = np.empty(cols.shape[0])
+        sig = self.SigT.T.copy()
+        for c_idx in range(cols.shape[0]):
+            sig[:, i] = cols[c_idx]
+            P = match_probabilities(sig, self._invb, self._k)
+            out[c_idx] = (P[:, i] * cols[c_idx]) @ self._rw / self.m
+        return out
+
+    def user_utilities(self) -> np.ndarray:
+        """Realised utility pi(x) of every user under the deployed matching (beta(x), K(x))."""
+        if not self.incremental:
+            P = match_probabilities(self.SigT.T, self._invb, self._k)
+            return (P * self.SigT.T).sum(1)
+        return self._num / self._s_in
+
+    def welfare(self) -> float:
+        """Mean realised user utility W."""
+        return float(self.user_utilities().mean())
+
+    def default_matching_user_utilities(self) -> np.ndarray:
+        """pi(x) if the platform matched with the default (beta, K) - the content-only effect."""
+        c = self.config
+        P = self._match_dense(np.full(self.m, 1.0 / c.beta), np.full(self.m, self._K, dtype=np.int64))
+        return (P * self.SigT.T).sum(1)
+
+    def _match_dense(self, invb: np.ndarray, k: np.ndarray) -> np.ndarray:
+        return match_probabilities(self.SigT.T, invb, k)
+
+    def match_probabilities(self) -> np.ndarray:
+        """(m, n) matching probabilities under the deployed matching (exact, dense)."""
+        return match_probabilities(self.SigT.T, self._invb, self._k)
+
+    def creator_utilities_exact(self) -> np.ndarray:
+        """u_i for every creator (dense exact reference)."""
+        P = self.match_probabilities()
+        return (P * self.SigT.T * self._rw[:, None]).sum(0) / self.m
+
+    def creator_stats(self) -> dict[str, np.ndarray]:
+        """Exposure (n,), utility (n,) and exposure by user group (n, L) under the deployed matching."""
+        n, m = self.n, self.m
+        if not self.incremental or self._Lc > 64:
+            P = self.match_probabilities()
+            expo = P.sum(0) / m
+            util = (P * self.SigT.T * self._rw[:, None]).sum(0) / m
+            by_group = np.stack([np.bincount(self.labels, weights=P[:, j], minlength=self.L) for j in range(n)]) / m
+            return {"exposure": expo, "utility": util, "exposure_by_group": by_group}
+        V, Ix, k = self._Vt, self._It, self._k
+        J = np.arange(self._Lc)[None, :]
+        inside = J < k[:, None]
+        e = np.exp((V - self._shift[:, None]) * self._invb[:, None])
+        P = np.where(inside, e / self._s_in[:, None], 0.0)
+        rows = np.arange(m)
+        tie = (k < n) & (V[rows, np.minimum(k - 1, self._Lc - 1)] == V[rows, np.minimum(k, self._Lc - 1)])
+        idx = np.where(inside, Ix, 0)
+        w_rows = np.where(tie[:, None], 0.0, P)
+        expo = np.bincount(idx.ravel(), weights=w_rows.ravel(), minlength=n)
+        util = np.bincount(idx.ravel(), weights=(w_rows * np.where(inside, V, 0.0) * self._rw[:, None]).ravel(), minlength=n)
+        grp = (idx * self.L + self.labels[:, None]).ravel()
+        by_group = np.bincount(grp, weights=w_rows.ravel(), minlength=n * self.L).reshape(n, self.L)
+        T = np.flatnonzero(tie)
+        if T.size:
+            Pt = match_probabilities(self.SigT[:, T].T, self._invb[T], k[T])
+            expo += Pt.sum(0)
+            util += (Pt * self.SigT[:, T].T * self._rw[T, None]).sum(0)
+            for j in range(n):
+                by_group[j] += np.bincount(self.labels[T], weights=Pt[:, j], minlength=self.L)
+        return {"exposure": expo / m, "utility": util / m, "exposure_by_group": by_group / m}
+
+    def metrics(self) -> dict[str, Any]:
+        """Section-9 metrics of the current state (one snapshot)."""
+        pi = self.user_utilities()
+        cs = self.creator_stats()
+        target = np.argmax(cs["exposure_by_group"], axis=1)
+        return {
+            "welfare": float(pi.mean()),
+            "group_utility": group_means(pi, self.labels, self.L),
+            "exposure_gini": gini(cs["exposure"]),
+            "content_diversity": _entropy(np.bincount(target, minlength=self.L).astype(np.float64)),
+            "creator_utility_mean": float(cs["utility"].mean()),
+        }
+
+    # ---------------------------------------------------------------- dynamics
+
+    def creator_step(self, moves: dict[int, np.ndarray] | None = None) -> float:
+        """One creator step: every creator, in random order, makes one LBR proposal (or ``moves[i]``).
+
+        ``moves`` maps creator index -> displacement in R^d applied at its turn (then projected),
+        for creators driven by the caller. Returns the fraction of LBR proposals accepted.
+        """
+        if self.rng is None:
+            raise RuntimeError("call reset() before creator_step()")
+        c = self.config
+        rng = self.rng
+        order = rng.permutation(self.n)
+        g = _unit_sphere(rng, self.n, self.d)
+        moves = moves or {}
+        accepted = proposals = 0
+        finite = c.finite_strategies
+        for i in order:
+            i = int(i)
+            if i in moves:
+                s_new, item = self._project(i, self.S[i] + moves[i])
+                self._move(i, s_new, item, self._column(s_new, item))
+                continue
+            proposals += 1
+            target = self.S[i] + c.eta * g[i]
+            if finite:
+                s_new, item = self._project(i, target, exclude_current=True)
+                v = self._column(s_new, item)
+            else:
+                item = None
+                s_new, _ = self._project(i, target)
+                raw = c.lbr_evaluate == "raw"
+                v = self._column(target if raw else s_new)
+            u_old, u_new = self._utilities_for(i, np.stack([self.SigT[i], v]))
+            if u_new >= u_old - ACCEPT_TOL:
+                accepted += 1
+                if not finite and c.lbr_evaluate == "raw" and not np.array_equal(s_new, target):
+                    v = self._column(s_new)
+                self._move(i, s_new, item, v)
+        self.steps_done += 1
+        self.last_accept_rate = accepted / proposals if proposals else 0.0
+        return self.last_accept_rate
+
+    def _move(self, i: int, s_new: np.ndarray, item: int | None, v: np.ndarray) -> None:
+        self.S[i] = s_new
+        if item is not None:
+            self.item[i] = item
+        self._apply_column(i, v)
+
+    def run_epoch(self, num_steps: int | None = None, record: bool = False) -> dict[str, Any]:
+        """``num_steps`` (default: epoch_length) creator steps under the current weights.
+
+        Returns mean welfare and mean group utility over the steps (each measured after a step),
+        mean acceptance rate and, with ``record``, the strategies after every step.
+        """
+        M = self.config.epoch_length if num_steps is None else int(num_steps)
+        wel = np.empty(M)
+        grp = np.zeros(self.L)
+        acc = np.empty(M)
+        traj = []
+        for t in range(M):
+            acc[t] = self.creator_step()
+            pi = self.user_utilities()
+            wel[t] = pi.mean()
+            grp += group_means(pi, self.labels, self.L)
+            if record:
+                traj.append(self.S.copy())
+        out = {"welfare": float(wel.mean()), "group_utility": grp / M, "accept_rate": float(acc.mean())}
+        if record:
+            out["trajectory"] = np.stack(traj)
+        return out
+
+    @property
+    def strategies(self) -> np.ndarray:
+        """Copy of the creators' current strategies (n, d)."""
+        return self.S.copy()
+
+    def check_consistency(self) -> float:
+        """Max abs difference between the incremental caches and a rebuild (for tests)."""
+        if not self.incremental:
+            return 0.0
+        pi = self.user_utilities().copy()
+        Vt = self._Vt.copy()
+        self._rebuild_lists()
+        fin = np.isfinite(Vt)
+        if not np.array_equal(fin, np.isfinite(self._Vt)):
+            return float("inf")
+        return float(max(np.abs(self.user_utilities() - pi).max(), np.abs(Vt[fin] - self._Vt[fin]).max()))
