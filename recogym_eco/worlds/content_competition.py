@@ -55,6 +55,8 @@ RELEVANCES: tuple[str, ...] = ("distance", "dot")
 PRESETS: tuple[str, ...] = ("toy", "synthetic", "movielens")
 LBR_EVALUATE: tuple[str, ...] = ("raw", "projected")
 ACCEPT_TOL = 1e-12
+_NEG = -1e300  # "no creator" value in the sorted lists (finite so that 0 * _NEG == 0)
+_LIST_SLACK = 8  # spare list slots per user beyond K(x) + 1
 
 SYNTHETIC_CLUSTER_SIZES: tuple[int, ...] = tuple(10 * c for c in (100, 50, 20, 10, 10, 5, 2, 1, 1, 1))
 TOY_USERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
@@ -418,6 +420,7 @@ class ContentCompetitionWorld:
         self._K = min(c.top_k, self.n)
         self.weights = np.ones(self.L)
         self._rw = np.ones(self.m)
+        self._rw_m = self._rw / self.m
         self._invb = np.full(self.m, 1.0 / c.beta)
         self._k = np.full(self.m, self._K, dtype=np.int64)
         self.SigT = np.empty((self.n, self.m))
@@ -486,9 +489,11 @@ class ContentCompetitionWorld:
         wx = w[self.labels]
         if mech == "UIR":
             self._rw = wx
+            self._rw_m = wx / self.m
         elif mech == "SMT":
             self._invb = 1.0 / (c.beta * wx)
             if self.incremental:
+                self.ET = np.exp((self.SigT - self._peak) * self._invb[None, :])
                 self._refresh_rows(np.arange(self.m))
         elif mech == "HMT":
             k = np.clip(np.ceil(c.top_k * wx - 1e-9).astype(np.int64), 1, self.n)
@@ -504,142 +509,143 @@ class ContentCompetitionWorld:
     # ---------------------------------------------------------------- top-(K+1) lists
 
     def _rebuild_lists(self) -> None:
+        """(Re)build every user's sorted top list and the per-user caches from the relevance matrix."""
         n, m = self.n, self.m
-        self._Lc = int(min(self._k.max(), n)) + 1
-        Lc = self._Lc
-        self._Vt = np.full((m, Lc), -np.inf)
-        self._It = np.full((m, Lc), -1, dtype=np.int64)
-        self._posT = np.full((n + 1, m), Lc, dtype=np.int64)
-        self._shift = np.zeros(m)
+        self._peak = float(self.config.max_relevance)
+        # a list holds the exact top-len(x) creators of user x, len(x) in [K(x)+1, cap]; the spare
+        # slots absorb creators that fall out, so rows are rarely recomputed from scratch
+        self._cap = int(min(self._k.max() + 1 + _LIST_SLACK, n + 1))
+        cap = self._cap
+        self._Vt = np.full((m, cap), _NEG)
+        self._It = np.full((m, cap), -1, dtype=np.int64)
+        self._len = np.zeros(m, dtype=np.int64)
+        self._posT = np.full((n + 1, m), cap, dtype=np.int64)
         self._tau_in = np.zeros(m)
         self._tau_out = np.zeros(m)
+        self._last = np.zeros(m)
         self._s_in = np.ones(m)
         self._s_out = np.zeros(m)
         self._num = np.zeros(m)
+        self.ET = np.exp((self.SigT - self._peak) * self._invb[None, :])
+        self._J = np.arange(cap)[None, :]
+        self._buf = np.empty((2, m))
+        self._ebuf = np.empty((2, m))
         self._fill_rows(np.arange(m))
         self._refresh_rows(np.arange(m))
 
     def _fill_rows(self, rows: np.ndarray) -> None:
-        """Recompute the top-(K(x)+1) lists of ``rows`` from the relevance matrix."""
-        n, Lc = self.n, self._Lc
+        """Recompute the top-min(cap, n) lists of ``rows`` from the relevance matrix."""
+        n, cap = self.n, self._cap
         sig = self.SigT[:, rows].T  # (r, n)
-        kk = min(Lc, n)
+        kk = min(cap, n)
         if kk < n:
             part = np.argpartition(-sig, kk - 1, axis=1)[:, :kk]
         else:
             part = np.broadcast_to(np.arange(n), (rows.size, n))
         vals = np.take_along_axis(sig, part, axis=1)
         order = np.argsort(-vals, axis=1, kind="stable")
-        V = np.full((rows.size, Lc), -np.inf)
-        Ix = np.full((rows.size, Lc), -1, dtype=np.int64)
+        old = self._It[rows]
+        self._posT[np.where(old < 0, n, old), rows[:, None]] = cap
+        V = self._Vt[rows]
+        Ix = self._It[rows]
         V[:, :kk] = np.take_along_axis(vals, order, axis=1)
         Ix[:, :kk] = np.take_along_axis(part, order, axis=1)
-        invalid = np.arange(Lc)[None, :] > self._k[rows, None]
-        V[invalid] = -np.inf
-        Ix[invalid] = -1
-        old = self._It[rows]
-        self._posT[np.where(old < 0, n, old), rows[:, None]] = Lc
         self._Vt[rows] = V
         self._It[rows] = Ix
-        self._posT[np.where(Ix < 0, n, Ix), rows[:, None]] = np.arange(Lc)[None, :]
-        self._posT[n] = Lc
+        self._len[rows] = kk
+        self._posT[np.where(Ix < 0, n, Ix), rows[:, None]] = self._J
 
     def _refresh_rows(self, rows: np.ndarray) -> None:
-        """Per-user caches from the lists: thresholds, softmax sums, realised utility numerator."""
+        """Per-user caches from the lists: thresholds, softmax sums, realised-utility numerator."""
         V = self._Vt[rows]
         kx = self._k[rows]
-        J = np.arange(self._Lc)[None, :]
         r = np.arange(rows.size)
-        shift = V[:, 0]
-        e = np.exp((V - shift[:, None]) * self._invb[rows, None])
-        inside = J < kx[:, None]
+        e = np.exp((V - self._peak) * self._invb[rows, None])
+        inside = self._J < kx[:, None]
         e_in = np.where(inside, e, 0.0)
-        self._shift[rows] = shift
         self._s_in[rows] = e_in.sum(1)
-        self._s_out[rows] = np.where(J < kx[:, None] - 1, e, 0.0).sum(1)
-        self._num[rows] = (e_in * np.where(inside, V, 0.0)).sum(1)
+        self._s_out[rows] = self._s_in[rows] - e[r, kx - 1]
+        self._num[rows] = (e_in * V).sum(1)
         self._tau_in[rows] = V[r, kx]
         self._tau_out[rows] = V[r, kx - 1]
+        self._last[rows] = V[r, self._len[rows] - 1]
 
-    def _apply_column(self, i: int, v: np.ndarray) -> None:
-        """Creator i's relevance column becomes ``v``: update matrix, lists and caches."""
+    def _apply_column(self, i: int, v: np.ndarray, ev: np.ndarray | None = None) -> None:
+        """Creator i's relevance column becomes ``v`` (e-values ``ev``): update matrix, lists, caches."""
         self.SigT[i] = v
         if not self.incremental:
             return
-        n, Lc = self.n, self._Lc
-        k = self._k
+        self.ET[i] = np.exp((v - self._peak) * self._invb) if ev is None else ev
+        n, cap = self.n, self._cap
         p = self._posT[i]
-        rows_all = np.arange(self.m)
-        last = self._Vt[rows_all, k]
-        in_list = p <= k
-        stay = in_list & (v >= last)
-        enter = ~in_list & (v > last)
-        drop = in_list & ~stay
-        R = np.flatnonzero(stay | enter)
-        D = np.flatnonzero(drop)
-        if R.size:
-            A = self._Vt[R]
-            Ix = self._It[R]
-            kr = k[R]
-            vr = v[R]
-            pr = np.where(in_list[R], p[R], kr)
-            rr = np.arange(R.size)
-            dropped = np.where(in_list[R], -1, Ix[rr, pr])
-            q = (A >= vr[:, None]).sum(1) - (A[rr, pr] >= vr)
-            J = np.arange(Lc)[None, :]
-            jj = np.where(J < q[:, None], J, J - 1)
-            src = jj + (jj >= pr[:, None])
-            src = np.minimum(src, Lc - 1)
-            newV = np.take_along_axis(A, src, axis=1)
-            newI = np.take_along_axis(Ix, src, axis=1)
-            at_q = J == q[:, None]
-            newV[at_q] = vr
-            newI[at_q] = i
-            beyond = J > kr[:, None]
-            newV[beyond] = -np.inf
-            newI[beyond] = -1
-            self._posT[np.where(dropped < 0, n, dropped), R] = Lc
-            self._Vt[R] = newV
-            self._It[R] = newI
-            self._posT[np.where(newI < 0, n, newI), R[:, None]] = J
-            self._posT[n] = Lc
-        if D.size:
-            self._fill_rows(D)
-        U = np.concatenate([R, D]) if D.size else R
-        if U.size:
-            self._refresh_rows(U)
+        in_list = p < cap
+        stay = in_list & ((v >= self._last) | (self._len == n))
+        ins = stay | (~in_list & (v > self._last))
+        U = np.flatnonzero(in_list | ins)
+        if U.size == 0:
+            return
+        A = self._Vt[U]
+        Ix = self._It[U]
+        rem = in_list[U]
+        insU = ins[U]
+        vr = v[U]
+        pr = np.where(rem, p[U], cap)
+        rr = np.arange(U.size)
+        q = (A >= vr[:, None]).sum(1) - (rem & (A[rr, np.minimum(pr, cap - 1)] >= vr))
+        q = np.where(insU, q, cap)[:, None]
+        J = self._J
+        jj = np.where(J < q, J, J - 1)
+        src = np.minimum(jj + (jj >= pr[:, None]), cap - 1)
+        newlen = np.minimum(self._len[U] - rem + insU, cap)
+        beyond = J >= newlen[:, None]
+        at_q = J == q
+        newV = np.where(beyond, _NEG, np.where(at_q, vr[:, None], np.take_along_axis(A, src, axis=1)))
+        newI = np.where(beyond, -1, np.where(at_q, i, np.take_along_axis(Ix, src, axis=1)))
+        cols = U[:, None]
+        self._posT[np.where(Ix < 0, n, Ix), cols] = cap
+        self._Vt[U] = newV
+        self._It[U] = newI
+        self._len[U] = newlen
+        self._posT[np.where(newI < 0, n, newI), cols] = J
+        short = newlen < np.minimum(self._k[U] + 1, n)
+        if short.any():
+            self._fill_rows(U[short])
+        self._refresh_rows(U)
 
     # ---------------------------------------------------------------- utilities
 
-    def _utilities_for(self, i: int, cols: np.ndarray) -> np.ndarray:
-        """u_i when creator i's relevance column is each row of ``cols`` (c, m), others fixed."""
+    def _utilities_for(self, i: int, cols: np.ndarray, ecols: np.ndarray | None = None) -> np.ndarray:
+        """u_i when creator i's relevance column is each row of ``cols`` (c, m), others fixed.
+
+        ``ecols`` are the matching e-values exp((cols - peak) / beta(x)) if already computed.
+        """
         if not self.incremental:
             return self._utilities_exact(i, cols)
+        if ecols is None:
+            ecols = np.exp((cols - self._peak) * self._invb)
         k = self._k
         in_top = self._posT[i] < k
-        e_o = np.exp((self.SigT[i] - self._shift) * self._invb)
         tau = np.where(in_top, self._tau_in, self._tau_out)
-        A = np.where(in_top, self._s_in - e_o, self._s_out)
+        A = np.where(in_top, self._s_in - self.ET[i], self._s_out)
         bad = in_top & (A <= 1e-9 * self._s_in)
         if bad.any():
-            A = A.copy()
+            # cancellation guard: creator i dominates these users; sum the others directly
             rows = np.flatnonzero(bad)
-            e = np.exp((self._Vt[rows] - self._shift[rows, None]) * self._invb[rows, None])
-            keep = (np.arange(self._Lc)[None, :] < k[rows, None]) & (self._It[rows] != i)
+            e = np.exp((self._Vt[rows] - self._peak) * self._invb[rows, None])
+            keep = (self._J < k[rows, None]) & (self._It[rows] != i)
             A[rows] = np.where(keep, e, 0.0).sum(1)
-        ev = np.exp((cols - self._shift) * self._invb)
-        P = np.where(cols > tau, ev / (A + ev), 0.0)
-        ties = (cols == tau) & (cols > 0)
+        P = np.where(cols > tau, ecols / (A + ecols), 0.0)
+        ties = cols == tau
         if ties.any():
-            # the proposal ties the K-th value of the others: it shares the remaining slots
-            ci, xs = np.nonzero(ties)
-            others = np.delete(self.SigT[:, xs], i, axis=0)  # (n-1, T)
-            val = cols[ci, xs]
-            a = (others > val).sum(0)
-            t = (others == val).sum(0)
-            P = P.copy()
-            P[ci, xs] = ev[ci, xs] / (A[xs] + ev[ci, xs]) * (k[xs] - a) / (t + 1)
-        return (P * cols) @ self._rw / self.m
+            # the proposal ties the K-th value of the others: tied creators share the remaining slots
+            ci, xs = np.nonzero(ties & (cols > 0))
+            if ci.size:
+                others = np.delete(self.SigT[:, xs], i, axis=0)  # (n-1, T)
+                val = cols[ci, xs]
+                a = (others > val).sum(0)
+                t = (others == val).sum(0)
+                P[ci, xs] = ecols[ci, xs] / (A[xs] + ecols[ci, xs]) * (k[xs] - a) / (t + 1)
+        return (P * cols) @ self._rw_m
 
     def _utilities_exact(self, i: int, cols: np.ndarray) -> np.ndarray:
         out = np.empty(cols.shape[0])
@@ -682,19 +688,19 @@ class ContentCompetitionWorld:
     def creator_stats(self) -> dict[str, np.ndarray]:
         """Exposure (n,), utility (n,) and exposure by user group (n, L) under the deployed matching."""
         n, m = self.n, self.m
-        if not self.incremental or self._Lc > 64:
+        if not self.incremental or self._cap > 64:
             P = self.match_probabilities()
             expo = P.sum(0) / m
             util = (P * self.SigT.T * self._rw[:, None]).sum(0) / m
             by_group = np.stack([np.bincount(self.labels, weights=P[:, j], minlength=self.L) for j in range(n)]) / m
             return {"exposure": expo, "utility": util, "exposure_by_group": by_group}
         V, Ix, k = self._Vt, self._It, self._k
-        J = np.arange(self._Lc)[None, :]
+        J = self._J
         inside = J < k[:, None]
-        e = np.exp((V - self._shift[:, None]) * self._invb[:, None])
+        e = np.exp((V - self._peak) * self._invb[:, None])
         P = np.where(inside, e / self._s_in[:, None], 0.0)
         rows = np.arange(m)
-        tie = (k < n) & (V[rows, np.minimum(k - 1, self._Lc - 1)] == V[rows, np.minimum(k, self._Lc - 1)])
+        tie = (k < n) & (V[rows, k - 1] == V[rows, k])
         idx = np.where(inside, Ix, 0)
         w_rows = np.where(tie[:, None], 0.0, P)
         expo = np.bincount(idx.ravel(), weights=w_rows.ravel(), minlength=n)
@@ -740,10 +746,13 @@ class ContentCompetitionWorld:
         moves = moves or {}
         accepted = proposals = 0
         finite = c.finite_strategies
-        for i in order:
-            i = int(i)
+        raw = (not finite) and c.lbr_evaluate == "raw"
+        inc = self.incremental
+        if inc:
+            buf, ebuf, invb, peak = self._buf, self._ebuf, self._invb, self._peak
+        for i in order.tolist():
             if i in moves:
-                s_new, item = self._project(i, self.S[i] + moves[i])
+                s_new, item = self._project(i, self.S[i] + np.asarray(moves[i], dtype=np.float64))
                 self._move(i, s_new, item, self._column(s_new, item))
                 continue
             proposals += 1
@@ -754,23 +763,34 @@ class ContentCompetitionWorld:
             else:
                 item = None
                 s_new, _ = self._project(i, target)
-                raw = c.lbr_evaluate == "raw"
                 v = self._column(target if raw else s_new)
-            u_old, u_new = self._utilities_for(i, np.stack([self.SigT[i], v]))
+            if inc:
+                buf[0] = self.SigT[i]
+                buf[1] = v
+                ebuf[0] = self.ET[i]
+                ev = ebuf[1]
+                np.subtract(v, peak, out=ev)
+                np.multiply(ev, invb, out=ev)
+                np.exp(ev, out=ev)
+                u_old, u_new = self._utilities_for(i, buf, ebuf)
+            else:
+                u_old, u_new = self._utilities_for(i, np.stack([self.SigT[i], v]))
             if u_new >= u_old - ACCEPT_TOL:
                 accepted += 1
-                if not finite and c.lbr_evaluate == "raw" and not np.array_equal(s_new, target):
+                if raw and not np.array_equal(s_new, target):
                     v = self._column(s_new)
-                self._move(i, s_new, item, v)
+                    self._move(i, s_new, item, v)
+                else:
+                    self._move(i, s_new, item, v, ebuf[1].copy() if inc else None)
         self.steps_done += 1
         self.last_accept_rate = accepted / proposals if proposals else 0.0
         return self.last_accept_rate
 
-    def _move(self, i: int, s_new: np.ndarray, item: int | None, v: np.ndarray) -> None:
+    def _move(self, i: int, s_new: np.ndarray, item: int | None, v: np.ndarray, ev: np.ndarray | None = None) -> None:
         self.S[i] = s_new
         if item is not None:
             self.item[i] = item
-        self._apply_column(i, v)
+        self._apply_column(i, v, ev)
 
     def run_epoch(self, num_steps: int | None = None, record: bool = False) -> dict[str, Any]:
         """``num_steps`` (default: epoch_length) creator steps under the current weights.
@@ -801,13 +821,17 @@ class ContentCompetitionWorld:
         return self.S.copy()
 
     def check_consistency(self) -> float:
-        """Max abs difference between the incremental caches and a rebuild (for tests)."""
+        """Max abs difference between the incremental caches and a full rebuild (for tests)."""
         if not self.incremental:
             return 0.0
         pi = self.user_utilities().copy()
-        Vt = self._Vt.copy()
+        caches = [a.copy() for a in (self._tau_in, self._tau_out, self._s_in, self._s_out, self.ET)]
+        kx = self._k.copy()
+        head = np.where(self._J <= kx[:, None], self._Vt, 0.0)
         self._rebuild_lists()
-        fin = np.isfinite(Vt)
-        if not np.array_equal(fin, np.isfinite(self._Vt)):
-            return float("inf")
-        return float(max(np.abs(self.user_utilities() - pi).max(), np.abs(Vt[fin] - self._Vt[fin]).max()))
+        head2 = np.where(self._J[:, : head.shape[1]] <= kx[:, None], self._Vt[:, : head.shape[1]], 0.0)
+        fresh = (self._tau_in, self._tau_out, self._s_in, self._s_out, self.ET)
+        diffs = [np.abs(self.user_utilities() - pi).max(), np.abs(head - head2).max()]
+        for old, new in zip(caches, fresh):
+            diffs.append(np.abs(np.where(np.isfinite(old), old, 0) - np.where(np.isfinite(new), new, 0)).max())
+        return float(max(diffs))

@@ -72,6 +72,7 @@ class CreatorSuggestionConfig:
     creator_activity: float | np.ndarray = 0.8
     user_activity: float | np.ndarray = 0.8
     freshness_window: int = 10
+    exclude_seen: bool = True
     user_preferences: str | np.ndarray = "synthetic"
     preference_skew: float = 1.0
     interests_per_user: int = 3
@@ -90,6 +91,7 @@ class CreatorSuggestionConfig:
                      "freshness_window", "interests_per_user", "simuline_window"):
             value = getattr(self, name)
             _check(_is_int(value) and value >= 1, name, "a positive integer", value)
+        _check(isinstance(self.exclude_seen, (bool, np.bool_)), "exclude_seen", "True or False", self.exclude_seen)
         for name in ("trust_mean", "trust_std", "trust_lr", "preference_skew", "estimation_noise", "cfd_lr",
                      "cfd_temperature", "simuline_smoothing"):
             value = getattr(self, name)
@@ -250,6 +252,9 @@ class CreatorSuggestionWorld:
         self.click_log = np.zeros((C, G))
         self.genre_click_log = np.zeros((cfg.freshness_window, G))
         self.item_genre = np.full((W, C), -1, dtype=np.int64)
+        self.item_serial = np.full((W, C), -1, dtype=np.int64)
+        self.seen_slot = np.full((U, W, cfg.slate_size), -1, dtype=np.int64)
+        self.seen_serial = np.full((U, W, cfg.slate_size), -1, dtype=np.int64)
         self.item_quality = np.zeros((W, C))
         self.item_clicks = np.zeros((W, C))
         self.item_impressions = np.zeros((W, C))
@@ -355,6 +360,7 @@ class CreatorSuggestionWorld:
         # 3. item pool: slot (round mod W, creator)
         slot = self.round_index % W
         self.item_genre[slot] = made_genre
+        self.item_serial[slot] = self.round_index * C + np.arange(C)
         self.item_quality[slot] = np.where(active, self.skill[np.arange(C), np.maximum(made_genre, 0)], 0.0)
         self.item_clicks[slot] = 0.0
         self.item_impressions[slot] = 0.0
@@ -366,9 +372,13 @@ class CreatorSuggestionWorld:
         # 4. recommendation and clicks
         users = np.flatnonzero(rng.random(U) < self.user_activity)
         affinity, item_weight = self._score_factors(users, cand_flat, rng)
-        slates = self._rank(affinity, item_weight, cand_genre, cand_creator, rng)
+        seen = self._seen_candidates(users, cand_flat) if cfg.exclude_seen else None
+        slates = self._rank(affinity, item_weight, cand_genre, cand_creator, seen, rng)
         shown = slates >= 0
         items = np.append(cand_flat, 0)[np.where(shown, slates, cand_flat.size)]
+        self.seen_slot[:, slot] = -1
+        self.seen_slot[users, slot] = np.where(shown, items, -1)
+        self.seen_serial[users, slot] = self.item_serial.ravel()[items]
         genre = self.item_genre.ravel()[items]
         p_click = self.preferences[users[:, None], genre] * self.item_quality.ravel()[items] * self._bias[None, :]
         clicked = shown & (rng.random(slates.shape) < p_click)
@@ -457,23 +467,97 @@ class CreatorSuggestionWorld:
             affinity = np.clip(affinity + rng.normal(0.0, cfg.estimation_noise, affinity.shape), 0.0, 1.0)
         return affinity, self.item_quality.ravel()[cand_flat] * jitter
 
+    def _seen_candidates(self, users: np.ndarray, cand_flat: np.ndarray) -> np.ndarray:
+        """(num_users, W * k) candidate indices each user was already shown (-1 = none).
+
+        Each seen entry keeps the pool slot and the item's serial number (round made * C +
+        creator), so an entry whose slot has since been refilled no longer matches and drops out.
+        """
+        width = self.seen_slot.shape[1] * self.seen_slot.shape[2]
+        slot = self.seen_slot[users].reshape(users.size, width)
+        serial = self.seen_serial[users].reshape(users.size, width)
+        slot_to_cand = np.full(self.item_serial.size + 1, -1, dtype=np.int64)
+        slot_to_cand[cand_flat] = np.arange(cand_flat.size)
+        valid = self.item_serial.ravel()[slot] == serial
+        return np.where(valid, slot_to_cand[slot], -1)
+
     def _rank(self, affinity: np.ndarray, item_weight: np.ndarray, cand_genre: np.ndarray,
-              cand_creator: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+              cand_creator: np.ndarray, seen: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
         """Slates as candidate indices (num_users, k), via the installed ranker or the exact fast top-k.
 
-        Fast path (no ranker installed): since score = A[u, g] * b_i with A >= 0 and b > 0, each
-        user's top-k lies in the union of every genre's k best items by b (DESIGN Section 11), so
-        only G * k columns are scored instead of all candidates.
+        Items a user was already shown (``seen``) score -inf and are never shown again. With no
+        ranker installed the top-k is computed exactly without scoring every candidate: since
+        score = A[u, g] * b_i with A >= 0 and b > 0, a user's top-k lies among the k best unseen
+        items of each genre (DESIGN Section 11). In genre g's list sorted by b, the user's t-th
+        unseen position is p_t = t + #{i : s_i - i <= t}, s_0 < s_1 < ... the positions it has
+        seen, so only G * k columns are scored per user.
         """
-        k = self.config.slate_size
+        k, G = self.config.slate_size, self.config.num_genres
+        num_users, num_cand = affinity.shape[0], cand_genre.size
+        rows = np.arange(num_users)[:, None]
+        if num_cand == 0:
+            return np.full((num_users, k), EMPTY_SLOT, dtype=np.int64)
         if self.ranker is not None:
-            request = RankingRequest(affinity[:, cand_genre] * item_weight[None, :], cand_creator, cand_genre,
-                                     self.config.num_creators, k, rng, self.round_index)
+            scores = affinity[:, cand_genre] * item_weight[None, :]
+            if seen is not None:
+                scores[np.broadcast_to(rows, seen.shape)[seen >= 0], seen[seen >= 0]] = -np.inf
+            request = RankingRequest(scores, cand_creator, cand_genre, self.config.num_creators, k, rng,
+                                     self.round_index)
             return np.asarray(self.ranker.rank(request), dtype=np.int64)
         order = np.lexsort((-item_weight, cand_genre))
-        sorted_genre = cand_genre[order]
-        first = np.searchsorted(sorted_genre, sorted_genre, side="left")
-        short = order[np.arange(order.size) - first < k]
-        best = top_k_indices(affinity[:, cand_genre[short]] * item_weight[short][None, :], k)
-        padded = np.append(short, EMPTY_SLOT)
-        return padded[np.where(best >= 0, best, short.size)]
+        genre_start = np.searchsorted(cand_genre[order], np.arange(G + 1))
+        position = np.empty(num_cand + 1, dtype=np.int64)
+        position[order] = np.arange(num_cand) - genre_start[cand_genre[order]]
+        t = np.arange(k)
+        p = np.broadcast_to(t, (num_users, G, k))
+        if seen is not None and seen.size:
+            shift = int(num_cand).bit_length()
+            item_key = np.append((cand_genre << shift) | position[:num_cand], G << shift)
+            key = item_key[seen]
+            key.sort(axis=1)
+            genre_of = key >> shift
+            group = rows * (G + 1) + genre_of
+            counts = np.bincount(group.ravel(), minlength=num_users * (G + 1)).reshape(num_users, G + 1)
+            group_start = np.cumsum(counts, axis=1) - counts
+            q = (key & ((1 << shift) - 1)) - np.arange(key.shape[1]) + group_start.ravel()[group]
+            np.clip(q, 0, k, out=q)
+            below = np.bincount((group * (k + 1) + q).ravel(), minlength=num_users * (G + 1) * (k + 1))
+            below = below.reshape(num_users, G + 1, k + 1)[:, :G, :k]
+            for j in range(1, k):
+                below[:, :, j] += below[:, :, j - 1]
+            below += t
+            p = below
+        return self._merge_genre_lists(affinity, item_weight, order, genre_start, p)
+
+    def _merge_genre_lists(self, affinity: np.ndarray, item_weight: np.ndarray, order: np.ndarray,
+                           genre_start: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """k-way merge of every user's per-genre lists into its top-k slate, best first.
+
+        ``p[u, g, t]`` is the position (in genre g's list sorted by b) of user u's t-th best unseen
+        item of g; along t the scores A[u, g] * b fall, so k rounds of "take the best head, advance
+        that genre" give the exact top-k in O(U * G) per round.
+        """
+        num_users, G, k = p.shape
+        num_cand = order.size
+        rows = np.arange(num_users)
+        size = np.diff(genre_start)
+
+        def heads(r: np.ndarray, g: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            inside = depth < k
+            pos = p[r, g, np.minimum(depth, k - 1)]
+            ok = inside & (pos < size[g])
+            cand = order[np.minimum(genre_start[g] + pos, num_cand - 1)]
+            return np.where(ok, affinity[r, g] * item_weight[cand], -np.inf), cand
+
+        first = p[:, :, 0]
+        head_cand = order[np.minimum(genre_start[:G] + first, num_cand - 1)]
+        head_score = np.where(first < size, affinity * item_weight[head_cand], -np.inf)
+        depth = np.zeros((num_users, G), dtype=np.int64)
+        slates = np.full((num_users, k), EMPTY_SLOT, dtype=np.int64)
+        for j in range(k):
+            g = np.argmax(head_score, axis=1)
+            got = head_score[rows, g] > -np.inf
+            slates[:, j] = np.where(got, head_cand[rows, g], EMPTY_SLOT)
+            depth[rows, g] += 1
+            head_score[rows, g], head_cand[rows, g] = heads(rows, g, depth[rows, g])
+        return slates

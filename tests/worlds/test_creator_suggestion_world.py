@@ -153,3 +153,23 @@ def test_trust_std_zero_and_click_dynamics():
     moved = world.trust - 0.5
     assert np.allclose(moved[r.followed], np.where(r.creator_reward[r.followed] > previous[r.followed], 0.1, -0.1))
     assert np.all(moved[~r.followed] == 0)
+
+
+def test_users_are_never_shown_an_item_twice():
+    world = make_world(num_creators=6, num_users=20, num_genres=3, freshness_window=4, user_activity=1.0,
+                       creator_activity=1.0, churn_patience=1000)
+    shown = [set() for _ in range(20)]
+    for t in range(30):
+        world.step(np.zeros(6, dtype=int))
+        slot = (world.round_index - 1) % 4
+        for u in range(20):
+            serials = {int(s) for s, sl in zip(world.seen_serial[u, slot], world.seen_slot[u, slot]) if sl >= 0}
+            assert not serials & shown[u]
+            shown[u] |= serials
+
+
+def test_seen_exclusion_can_be_switched_off():
+    world = make_world(exclude_seen=False, num_creators=3, num_users=5, num_genres=2, user_activity=1.0,
+                       creator_activity=1.0, churn_patience=1000, trust_mean=1.0, trust_std=0.0)
+    exposures = [world.step(np.full(3, 1)).exposure.sum() for _ in range(12)]
+    assert exposures[-1] == 5 * 5
