@@ -169,7 +169,7 @@ def test_users_are_never_shown_an_item_twice():
 
 
 def test_seen_exclusion_can_be_switched_off():
-    world = make_world(exclude_seen=False, num_creators=3, num_users=5, num_genres=2, user_activity=1.0,
+    world = make_world(exclude_seen=False, num_creators=3, num_users=5, num_genres=2, initial_genres=(1, 2), user_activity=1.0,
                        creator_activity=1.0, churn_patience=1000, trust_mean=1.0, trust_std=0.0)
     exposures = [world.step(np.full(3, 1)).exposure.sum() for _ in range(12)]
     assert exposures[-1] == 5 * 5
