@@ -224,7 +224,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--timesteps", type=int, default=600_000, help="env steps of training (all envs together)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-envs", type=int, default=8)
+    p.add_argument("--n-envs", type=int, default=16)
     p.add_argument("--subproc", action="store_true", help="SubprocVecEnv instead of DummyVecEnv")
     p.add_argument("--num-creators", type=int, default=None, help="shortcut for env kwarg num_creators")
     p.add_argument("--preset", default="default", help=f"one of {sorted(load_presets())}")

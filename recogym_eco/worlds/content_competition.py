@@ -56,7 +56,7 @@ PRESETS: tuple[str, ...] = ("toy", "synthetic", "movielens")
 LBR_EVALUATE: tuple[str, ...] = ("raw", "projected")
 ACCEPT_TOL = 1e-12
 _NEG = -1e300  # "no creator" value in the sorted lists (finite so that 0 * _NEG == 0)
-_LIST_SLACK = 8  # spare list slots per user beyond K(x) + 1
+_LIST_SLACK = 2  # spare list slots per user beyond K(x) + 1
 
 SYNTHETIC_CLUSTER_SIZES: tuple[int, ...] = tuple(10 * c for c in (100, 50, 20, 10, 10, 5, 2, 1, 1, 1))
 TOY_USERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
@@ -267,16 +267,22 @@ def match_probabilities(sig: np.ndarray, inv_beta: np.ndarray | float, k: np.nda
     m, n = sig.shape
     inv_beta = np.broadcast_to(np.asarray(inv_beta, dtype=np.float64), (m,))
     kx = np.minimum(np.broadcast_to(np.asarray(k, dtype=np.int64), (m,)), n)
-    srt = -np.sort(-sig, axis=1)
     rows = np.arange(m)
-    tau = srt[rows, kx - 1]
+    if np.all(kx == kx[0]):
+        kk = int(kx[0])
+        tau = -np.partition(-sig, kk - 1, axis=1)[:, kk - 1]
+        top = sig.max(1)
+    else:
+        srt = -np.sort(-sig, axis=1)
+        tau = srt[rows, kx - 1]
+        top = srt[:, 0]
     above = sig > tau[:, None]
     tied = sig == tau[:, None]
     a = above.sum(1)
     t = tied.sum(1)
     r = kx - a
-    e = np.exp((sig - srt[:, :1]) * inv_beta[:, None])
-    e_tau = np.exp((tau - srt[:, 0]) * inv_beta)
+    e = np.exp((sig - top[:, None]) * inv_beta[:, None])
+    e_tau = np.exp((tau - top) * inv_beta)
     Z = (e * above).sum(1) + r * e_tau
     return np.where(above, e / Z[:, None], np.where(tied, (r / t * e_tau / Z)[:, None], 0.0))
 
@@ -688,7 +694,7 @@ class ContentCompetitionWorld:
     def creator_stats(self) -> dict[str, np.ndarray]:
         """Exposure (n,), utility (n,) and exposure by user group (n, L) under the deployed matching."""
         n, m = self.n, self.m
-        if not self.incremental or self._cap > 64:
+        if not self.incremental:
             P = self.match_probabilities()
             expo = P.sum(0) / m
             util = (P * self.SigT.T * self._rw[:, None]).sum(0) / m
