@@ -77,6 +77,9 @@ def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str,
     if spec.suggestion in HEURISTICS:
         return env, HEURISTICS[spec.suggestion](env, seed=seed)
     path = str(SHIPPED_LORE) if spec.suggestion == "LoRe" else spec.suggestion
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no saved model at {path}: train one with `python -m train.train_lore` "
+                                f"(or pass the path of a saved SB3 model)")
     if path not in models:
         from agents.lore import LoRePolicyPredictor
 

@@ -448,6 +448,15 @@ class ContentCompetitionWorld:
         lo, hi = self.instance.dot_range
         return np.clip((self.X @ s - lo) / (hi - lo), 0.0, 1.0)
 
+    def _column_rows(self, s: np.ndarray, Xr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """sigma(s, x) for the users ``rows`` (ball strategies only)."""
+        c = self.config
+        if c.relevance == "distance":
+            d2 = self._xx[rows] - 2.0 * (Xr @ s) + s @ s
+            return np.maximum(c.relevance_peak - np.sqrt(np.maximum(d2, 0.0)) / c.relevance_scale, 0.0)
+        lo, hi = self.instance.dot_range
+        return np.clip((Xr @ s - lo) / (hi - lo), 0.0, 1.0)
+
     def _project(self, i: int, s: np.ndarray, exclude_current: bool = False) -> tuple[np.ndarray, int | None]:
         """Projection onto S_i: the ball, or the nearest member (optionally other than the current one)."""
         if not self.config.finite_strategies:
@@ -496,9 +505,12 @@ class ContentCompetitionWorld:
         if mech == "UIR":
             self._rw = wx
             self._rw_m = wx / self.m
+            if self.incremental:
+                self._sync_pack()
         elif mech == "SMT":
             self._invb = 1.0 / (c.beta * wx)
             if self.incremental:
+                self._sync_pack()
                 self.ET = np.exp((self.SigT - self._peak) * self._invb[None, :])
                 self._refresh_rows(np.arange(self.m))
         elif mech == "HMT":
@@ -518,6 +530,10 @@ class ContentCompetitionWorld:
         """(Re)build every user's sorted top list and the per-user caches from the relevance matrix."""
         n, m = self.n, self.m
         self._peak = float(self.config.max_relevance)
+        c = self.config
+        # largest change of sigma a single LBR proposal can cause (Lipschitz bound of the distance
+        # relevance; radial projection onto the ball is non-expansive). inf: no row filtering.
+        self._reach = c.eta / c.relevance_scale if (c.relevance == "distance" and not c.finite_strategies) else np.inf
         # a list holds the exact top-len(x) creators of user x, len(x) in [K(x)+1, cap]; the spare
         # slots absorb creators that fall out, so rows are rarely recomputed from scratch
         self._cap = int(min(self._k.max() + 1 + _LIST_SLACK, n + 1))
@@ -526,11 +542,14 @@ class ContentCompetitionWorld:
         self._It = np.full((m, cap), -1, dtype=np.int64)
         self._len = np.zeros(m, dtype=np.int64)
         self._posT = np.full((n + 1, m), cap, dtype=np.int64)
-        self._tau_in = np.zeros(m)
-        self._tau_out = np.zeros(m)
+        # per-user caches packed in one (m, 8) array so that a proposal gathers them in one call:
+        # 0 tau_in, 1 tau_out, 2 s_in, 3 s_out, 4 reward weight / m, 5 K(x), 6 1/beta(x), 7 tau_in - reach
+        self._pack = np.zeros((m, 8))
+        self._tau_in, self._tau_out = self._pack[:, 0], self._pack[:, 1]
+        self._s_in, self._s_out = self._pack[:, 2], self._pack[:, 3]
+        self._thr = self._pack[:, 7]
+        self._sync_pack()
         self._last = np.zeros(m)
-        self._s_in = np.ones(m)
-        self._s_out = np.zeros(m)
         self._num = np.zeros(m)
         self.ET = np.exp((self.SigT - self._peak) * self._invb[None, :])
         self._J = np.arange(cap)[None, :]
@@ -574,7 +593,13 @@ class ContentCompetitionWorld:
         self._num[rows] = (e_in * V).sum(1)
         self._tau_in[rows] = V[r, kx]
         self._tau_out[rows] = V[r, kx - 1]
+        self._thr[rows] = V[r, kx] - self._reach
         self._last[rows] = V[r, self._len[rows] - 1]
+
+    def _sync_pack(self) -> None:
+        self._pack[:, 4] = self._rw_m
+        self._pack[:, 5] = self._k
+        self._pack[:, 6] = self._invb
 
     def _apply_column(self, i: int, v: np.ndarray, ev: np.ndarray | None = None) -> None:
         """Creator i's relevance column becomes ``v`` (e-values ``ev``): update matrix, lists, caches."""
@@ -652,6 +677,32 @@ class ContentCompetitionWorld:
                 t = (others == val).sum(0)
                 P[ci, xs] = ecols[ci, xs] / (A[xs] + ecols[ci, xs]) * (k[xs] - a) / (t + 1)
         return (P * cols) @ self._rw_m
+
+    def _utilities_rows(self, i: int, rows: np.ndarray, cols: np.ndarray, ecols: np.ndarray) -> np.ndarray:
+        """As :meth:`_utilities_for` restricted to ``rows`` (users outside contribute 0 to both)."""
+        C = self._pack[rows]
+        tau_in, tau_out, s_in, s_out, rw_m, k = C[:, 0], C[:, 1], C[:, 2], C[:, 3], C[:, 4], C[:, 5]
+        in_top = self._posT[i, rows] < k
+        tau = np.where(in_top, tau_in, tau_out)
+        A = np.where(in_top, s_in - self.ET[i, rows], s_out)
+        bad = in_top & (A <= 1e-9 * s_in)
+        if bad.any():
+            rb = rows[bad]
+            e = np.exp((self._Vt[rb] - self._peak) * self._invb[rb, None])
+            keep = (self._J < self._k[rb, None]) & (self._It[rb] != i)
+            A[bad] = np.where(keep, e, 0.0).sum(1)
+        P = np.where(cols > tau, ecols / (A + ecols), 0.0)
+        ties = cols == tau
+        if ties.any():
+            ci, xl = np.nonzero(ties & (cols > 0))
+            if ci.size:
+                xs = rows[xl]
+                others = np.delete(self.SigT[:, xs], i, axis=0)
+                val = cols[ci, xl]
+                a = (others > val).sum(0)
+                t = (others == val).sum(0)
+                P[ci, xl] = ecols[ci, xl] / (A[xl] + ecols[ci, xl]) * (self._k[xs] - a) / (t + 1)
+        return (P * cols) @ rw_m
 
     def _utilities_exact(self, i: int, cols: np.ndarray) -> np.ndarray:
         out = np.empty(cols.shape[0])
@@ -770,6 +821,21 @@ class ContentCompetitionWorld:
                 item = None
                 s_new, _ = self._project(i, target)
                 v = self._column(target if raw else s_new)
+            if inc and not finite:
+                rows = np.flatnonzero(self.SigT[i] > self._thr)
+                if rows.size:
+                    pt = target if raw else s_new
+                    Xr = self.X[rows]
+                    vr = self._column_rows(pt, Xr, rows)
+                    cols = np.stack([self.SigT[i, rows], vr])
+                    ecols = np.stack([self.ET[i, rows], np.exp((vr - peak) * invb[rows])])
+                    u_old, u_new = self._utilities_rows(i, rows, cols, ecols)
+                else:
+                    u_old = u_new = 0.0
+                if u_new >= u_old - ACCEPT_TOL:
+                    accepted += 1
+                    self._move(i, s_new, None, self._column(s_new))
+                continue
             if inc:
                 buf[0] = self.SigT[i]
                 buf[1] = v

@@ -1,0 +1,232 @@
+"""ContentCompetition (PettingZoo): creators compete for users in an embedding space; the platform reweights.
+
+| | |
+|---|---|
+| Import | ``from recogym_eco.envs import content_competition_v0`` |
+| Create | ``content_competition_v0.parallel_env(preset="toy", mechanism="UIR")``; AEC: ``content_competition_v0.env(...)`` |
+| Agents | ``"platform"``, ``"creator_0"`` ... ``"creator_{n-1}"`` (n = ``num_creators``) |
+| Platform action | ``Box(w_min, w_max, (L,), float32)``: one weight per user group, deployed by ``mechanism`` |
+| Platform observation | ``Box(0, ., (3L+1,), float32)``: [group utility (L), weights (L), group shares (L), progress] |
+| Creator action | ``Box(-max_move, max_move, (d,), float32)``: displacement of the creator's content, then projected onto its strategy set (ball: radial projection; finite item set: nearest item) |
+| Creator observation | ``Box(., ., (d+2,), float32)``: [own strategy s_i (d), own utility u_i, own exposure] |
+| Rewards | creator: its utility u_i after the step; platform: welfare after the step (python floats) |
+| Episode | truncates after ``max_cycles`` steps (default: the preset's ``horizon``); never terminates |
+
+Seed 000 (Yao et al., "User Welfare Optimization in Recommender Systems with Competing Content
+Creators") models n creators whose content s_i lives in R^d and m users x_j; user x is matched to one
+of its top-K(x) creators by relevance sigma(s, x) with softmax temperature beta(x); a creator earns
+u_i = mean_x w(x) sigma_i(x) P_i(x). The platform's levers are UIR (reward weights w), SMT
+(beta(x) = beta w) and HMT (K(x) = ceil(K w)), one weight per k-means user group.
+
+**One parallel step** = one creator step: (1) if ``"platform"`` is in the actions, its weights are
+validated and deployed; (2) every creator, in a fresh random order, moves once: a creator whose action
+is given (not None) adds it to its strategy and projects; any other creator makes one Local Better
+Response proposal (s_i + eta g, kept if its utility does not drop). So ``parallel_env().step({})``
+runs pure LBR dynamics, and a caller may drive any subset of creators. (3) Rewards and observations
+are computed on the new profile.
+
+**Arguments**: every field of :class:`recogym_eco.worlds.content_competition.ContentCompetitionConfig`
+(``preset`` selects the defaults: ``"toy"``, ``"synthetic"``, ``"movielens"``), plus ``max_cycles``
+(steps per episode, default ``horizon``), ``max_move`` (largest creator displacement per coordinate,
+default ``eta``) and ``render_mode`` (``"ansi"`` or None). Full parameter table and metrics:
+``docs/content_competition.md``. The platform's ``infos`` carry ``welfare``, ``group_utility``,
+``exposure_gini``, ``content_diversity`` and ``accept_rate``.
+
+**Version history**: v0 - first release.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
+from pettingzoo.utils.conversions import parallel_to_aec
+
+from recogym_eco.components.groups import group_means
+from recogym_eco.worlds.content_competition import ContentCompetitionConfig, ContentCompetitionWorld, make_config
+
+__all__ = ["env", "parallel_env", "raw_env"]
+
+PLATFORM = "platform"
+
+
+class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
+    """ParallelEnv over the ContentCompetition world (creators + platform)."""
+
+    metadata = {"name": "content_competition_v0", "render_modes": ["ansi"], "render_fps": 4, "is_parallelizable": True}
+
+    def __init__(
+        self,
+        preset: str = "toy",
+        mechanism: str = "none",
+        max_cycles: int | None = None,
+        max_move: float | None = None,
+        render_mode: str | None = None,
+        config: ContentCompetitionConfig | None = None,
+        **overrides: Any,
+    ) -> None:
+        if config is not None:
+            if overrides:
+                raise TypeError("pass either config or keyword overrides, not both")
+            self.config = config
+        else:
+            self.config = make_config(preset, mechanism=mechanism, **overrides)
+        c = self.config
+        if max_cycles is None:
+            max_cycles = c.horizon
+        if isinstance(max_cycles, bool) or not isinstance(max_cycles, (int, np.integer)) or max_cycles < 1:
+            raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
+        self.max_cycles = int(max_cycles)
+        self.max_move = float(c.eta if max_move is None else max_move)
+        if not np.isfinite(self.max_move) or self.max_move <= 0:
+            raise ValueError(f"max_move must be a finite number > 0, got {max_move!r}")
+        self.render_mode = render_mode
+        self.world = ContentCompetitionWorld(c)
+        self.possible_agents = [PLATFORM] + [f"creator_{i}" for i in range(c.num_creators)]
+        self.agents: list[str] = []
+        self._index = {f"creator_{i}": i for i in range(c.num_creators)}
+        L, d = c.num_groups, c.dim
+        obs_high = np.concatenate([np.full(L, c.max_relevance), np.full(L, c.w_max), np.ones(L), np.ones(1)])
+        platform_obs = spaces.Box(np.zeros(3 * L + 1, np.float32), obs_high.astype(np.float32), dtype=np.float32)
+        platform_act = spaces.Box(np.float32(c.w_min), np.float32(c.w_max), shape=(L,), dtype=np.float32)
+        self._bound = self._strategy_bound()
+        lo = np.concatenate([np.full(d, -self._bound), [0.0, 0.0]]).astype(np.float32)
+        hi = np.concatenate([np.full(d, self._bound), [c.max_relevance * c.w_max, 1.0]]).astype(np.float32)
+        self._observation_spaces = {PLATFORM: platform_obs}
+        self._action_spaces = {PLATFORM: platform_act}
+        for a in self.possible_agents[1:]:
+            # one object per agent, built once: accessors return the same object every call
+            self._observation_spaces[a] = spaces.Box(lo, hi, dtype=np.float32)
+            self._action_spaces[a] = spaces.Box(-np.float32(self.max_move), np.float32(self.max_move), shape=(d,), dtype=np.float32)
+        self.np_random, self.np_random_seed = seeding.np_random(None)
+        self._steps = 0
+
+    def _strategy_bound(self) -> float:
+        c = self.config
+        if not c.finite_strategies:
+            return float(c.strategy_radius)
+        from recogym_eco.data.mf import movielens_instance_data
+
+        return float(np.abs(movielens_instance_data(c)["items"]).max())
+
+    def observation_space(self, agent: str) -> spaces.Box:
+        return self._observation_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Box:
+        return self._action_spaces[agent]
+
+    # ------------------------------------------------------------------ API
+
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        if seed is not None:
+            self.np_random, self.np_random_seed = seeding.np_random(seed)
+        self.world.reset(self.np_random)
+        self.agents = self.possible_agents[:]
+        self._steps = 0
+        pi = self.world.user_utilities()
+        gu = group_means(pi, self.world.labels, self.config.num_groups)
+        stats = self.world.creator_stats()
+        obs = self._observations(gu, stats)
+        infos = {a: {} for a in self.agents}
+        infos[PLATFORM] = {"welfare": float(pi.mean()), "group_utility": gu}
+        return obs, infos
+
+    def step(self, actions: dict[str, Any]):
+        if not self.agents:
+            raise RuntimeError("episode has ended (all agents truncated); call reset()")
+        if not isinstance(actions, dict):
+            raise TypeError(f"actions must be a dict agent -> action, got {type(actions).__name__}")
+        unknown = set(actions) - set(self.agents)
+        if unknown:
+            raise ValueError(f"actions for unknown or finished agents: {sorted(unknown)}")
+        c = self.config
+        # validate everything before changing any state
+        weights = None
+        if actions.get(PLATFORM) is not None:
+            weights = self.world.check_weights(actions[PLATFORM])
+        moves: dict[int, np.ndarray] = {}
+        for agent, act in actions.items():
+            if agent == PLATFORM or act is None:
+                continue
+            if isinstance(act, (str, bytes)):
+                raise TypeError(f"action of {agent} must be an array of {c.dim} numbers")
+            a = np.asarray(act, dtype=np.float64)
+            if a.shape != (c.dim,):
+                raise ValueError(f"action of {agent} must have shape ({c.dim},), got {a.shape}")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"action of {agent} must be finite")
+            if np.any(np.abs(a) > self.max_move * (1 + 1e-6)):
+                raise ValueError(f"action of {agent} must lie in [-max_move, max_move] = [-{self.max_move}, {self.max_move}]")
+            moves[self._index[agent]] = np.clip(a, -self.max_move, self.max_move)
+        if weights is not None:
+            self.world.set_weights(weights)
+        accept = self.world.creator_step(moves)
+        self._steps += 1
+        pi = self.world.user_utilities()
+        gu = group_means(pi, self.world.labels, c.num_groups)
+        stats = self.world.creator_stats()
+        obs = self._observations(gu, stats)
+        welfare = float(pi.mean())
+        rewards = {PLATFORM: welfare}
+        for a, i in self._index.items():
+            rewards[a] = float(stats["utility"][i])
+        truncated = self._steps >= self.max_cycles
+        terminations = {a: False for a in self.agents}
+        truncations = {a: bool(truncated) for a in self.agents}
+        infos: dict[str, dict] = {a: {} for a in self.agents}
+        m = self.world.metrics()
+        infos[PLATFORM] = {
+            "welfare": welfare,
+            "group_utility": gu,
+            "exposure_gini": m["exposure_gini"],
+            "content_diversity": m["content_diversity"],
+            "accept_rate": float(accept),
+        }
+        if truncated:
+            self.agents = []
+        return obs, rewards, terminations, truncations, infos
+
+    def render(self) -> str | None:
+        if self.render_mode != "ansi" or self.world.rng is None:
+            return None
+        return f"step {self._steps}/{self.max_cycles} welfare={self.world.welfare():.4f}"
+
+    def close(self) -> None:
+        pass
+
+    def state(self) -> np.ndarray:
+        """All creators' strategies, flattened (float32)."""
+        return self.world.S.astype(np.float32).ravel()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _observations(self, gu: np.ndarray, stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        c = self.config
+        plat = np.concatenate(
+            [
+                np.clip(gu, 0.0, c.max_relevance),
+                np.clip(self.world.weights, c.w_min, c.w_max),
+                self.world.group_shares,
+                [min(self._steps / self.max_cycles, 1.0)],
+            ]
+        ).astype(np.float32)
+        obs = {PLATFORM: plat}
+        S = np.clip(self.world.S, -self._bound, self._bound)
+        util = np.clip(stats["utility"], 0.0, c.max_relevance * c.w_max)
+        expo = np.clip(stats["exposure"], 0.0, 1.0)
+        for a, i in self._index.items():
+            obs[a] = np.concatenate([S[i], [util[i], expo[i]]]).astype(np.float32)
+        return obs
+
+
+def parallel_env(**kwargs: Any) -> raw_env:
+    """The ParallelEnv (see the module docstring for arguments)."""
+    return raw_env(**kwargs)
+
+
+def env(**kwargs: Any):
+    """AEC version (``parallel_to_aec`` of :func:`parallel_env`)."""
+    return parallel_to_aec(raw_env(**kwargs))

@@ -1,0 +1,289 @@
+"""Reproduce seed 000's Figures 1-3 on recogym_eco's ContentCompetition environment.
+
+* ``--preset toy``: Figure 1. Creator paths under LBR with no intervention and with the centre user's
+  weight halved (UIR, w = (0.5, 1, 1, 1, 1)), for the printed (beta, K) = (10, 3) and for
+  beta = 0.1 (the reading of "beta = 10" as an inverse temperature), over ``--seeds`` seeds.
+  Outputs ``toy_paths_<tag>.png``, ``toy_runs.csv``.
+* ``--preset synthetic`` / ``--preset movielens``: Figures 2 and 3. For every seed (an independently
+  sampled world) and mechanism in ``--mechanisms``, one full episode of the Gymnasium env
+  (``horizon / epoch_length`` epochs) driven by :class:`agents.reweight.Reweight` (``none`` keeps
+  w = 1). Outputs ``<preset>_welfare.csv`` (welfare per epoch), ``<preset>_groups.csv`` (final weights
+  and group utilities by group rank), ``<preset>_summary.csv`` and ``<preset>_figure.png`` (welfare
+  curves with one-sigma bands, final group weights, final group utilities by group size).
+
+Runs are independent processes (``--workers``), so results do not depend on the worker count.
+Example: ``python train/competition_experiment.py --preset synthetic --seeds 10 --workers 2``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+MECHS = ("none", "UIR", "SMT", "HMT")
+COLORS = {"none": "tab:blue", "UIR": "tab:orange", "SMT": "tab:green", "HMT": "tab:red"}
+
+
+# ------------------------------------------------------------------------------------------ toy
+
+
+def toy_run(seed: int, beta: float, top_k: int, centre_weight: float, eta: float, horizon: int) -> dict:
+    from recogym_eco.worlds.content_competition import ContentCompetitionWorld, make_config
+
+    cfg = make_config("toy", mechanism="UIR", beta=beta, top_k=top_k, eta=eta, horizon=horizon, epoch_length=1)
+    world = ContentCompetitionWorld(cfg)
+    world.reset(np.random.default_rng(seed))
+    world.set_weights(np.array([centre_weight, 1.0, 1.0, 1.0, 1.0]))
+    start = world.strategies
+    out = world.run_epoch(horizon, record=True)
+    traj = np.concatenate([start[None], out["trajectory"]])
+    dist = np.linalg.norm(world.X[:, None, :] - world.S[None, :, :], axis=2)
+    served = dist.min(1) < 0.25
+    # welfare with the default reward (w = 1) is what users get: UIR changes rewards, not matching
+    return {
+        "seed": seed, "beta": beta, "top_k": top_k, "centre_weight": centre_weight,
+        "welfare": world.welfare(), "user_utility": world.user_utilities(), "served": served,
+        "nearest_creator_distance": dist.min(1), "trajectory": traj,
+    }
+
+
+def run_toy(args: argparse.Namespace, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from tqdm import tqdm
+
+    settings = [(10.0, 3, "printed"), (0.1, 3, "beta0.1")]
+    rows = []
+    jobs = [(s, b, k, tag, w) for b, k, tag in settings for w in (1.0, 0.5) for s in range(args.seeds)]
+    results = {}
+    for s, b, k, tag, w in tqdm(jobs, desc="toy"):
+        r = toy_run(s, b, k, w, args.toy_eta, args.toy_horizon)
+        results[(tag, w, s)] = r
+        rows.append([tag, b, k, w, s, f"{r['welfare']:.6f}", int(r["served"].sum()), int(r["served"][1:].all())]
+                    + [f"{u:.4f}" for u in r["user_utility"]] + [f"{d:.3f}" for d in r["nearest_creator_distance"]])
+    with open(out / "toy_runs.csv", "w", newline="") as f:
+        wr = csv.writer(f)
+        wr.writerow(["setting", "beta", "top_k", "centre_weight", "seed", "welfare", "users_served",
+                     "all_outer_served"] + [f"pi_x{j+1}" for j in range(5)] + [f"dist_x{j+1}" for j in range(5)])
+        wr.writerows(rows)
+    users = np.array([[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1]], dtype=float)
+    for b, k, tag in settings:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 5))
+        for ax, w in zip(axes, (1.0, 0.5)):
+            r = results[(tag, w, args.toy_plot_seed)]
+            traj = r["trajectory"]
+            for i in range(traj.shape[1]):
+                ax.plot(traj[:, i, 0], traj[:, i, 1], lw=1, color=f"C{i}")
+                ax.annotate("", xy=traj[-1, i], xytext=traj[0, i],
+                            arrowprops=dict(arrowstyle="->", color=f"C{i}", lw=1.5))
+            ax.scatter(users[:, 0], users[:, 1], s=120, c="k", marker="*", zorder=5)
+            ax.set_title(f"{'no intervention' if w == 1 else 'centre weight halved'}\n"
+                         f"beta={b}, K={k}, welfare={r['welfare']:.3f}, served={int(r['served'].sum())}/5")
+            ax.set_xlim(-1.4, 1.4)
+            ax.set_ylim(-1.4, 1.4)
+            ax.set_aspect("equal")
+        fig.tight_layout()
+        fig.savefig(out / f"toy_paths_{tag}.png", dpi=110)
+        plt.close(fig)
+    for b, k, tag in settings:
+        for w in (1.0, 0.5):
+            wel = [results[(tag, w, s)]["welfare"] for s in range(args.seeds)]
+            allsv = [bool(results[(tag, w, s)]["served"][1:].all()) for s in range(args.seeds)]
+            print(f"toy {tag:8s} centre_w={w}: welfare {np.mean(wel):.4f} +- {np.std(wel):.4f}; "
+                  f"all four outer users served in {sum(allsv)}/{args.seeds} seeds")
+
+
+# ------------------------------------------------------------------------------------ synthetic
+
+
+def episode(preset: str, mechanism: str, seed: int, overrides: dict) -> dict:
+    """One full episode; returns per-epoch welfare and final group statistics."""
+    from agents.reweight import Reweight
+    from recogym_eco.envs.content_competition import ContentCompetitionEnv
+
+    t0 = time.perf_counter()
+    env = ContentCompetitionEnv(preset=preset, mechanism=mechanism, **overrides)
+    c = env.config
+    agent = Reweight(c.num_groups, c.num_epochs, clip=(c.w_min, c.w_max))
+    obs, info = env.reset(seed=seed)
+    welfare, welfare_default = [info["welfare"]], [info["welfare_default_matching"]]
+    truncated = False
+    while not truncated:
+        action = np.ones(c.num_groups, np.float32) if mechanism == "none" else agent.predict(obs)[0]
+        obs, reward, terminated, truncated, info = env.step(action)
+        welfare.append(reward)
+        welfare_default.append(info["welfare_default_matching"])
+    shares = env.world.group_shares
+    return {
+        "preset": preset, "mechanism": mechanism, "seed": seed,
+        "welfare": np.array(welfare), "welfare_default": np.array(welfare_default),
+        "weights": info["weights"], "group_utility": info["group_utility"],
+        "group_utility_default": _group_default(env), "group_share": shares,
+        "exposure_gini": info["exposure_gini"], "content_diversity": info["content_diversity"],
+        "seconds": time.perf_counter() - t0, "rmse": (env.world.instance.extra or {}).get("rmse"),
+    }
+
+
+def _group_default(env) -> np.ndarray:
+    from recogym_eco.components.groups import group_means
+
+    return group_means(env.world.default_matching_user_utilities(), env.world.labels, env.config.num_groups)
+
+
+def _job(args: tuple) -> dict:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    return episode(*args)
+
+
+def run_competition(args: argparse.Namespace, out: Path) -> None:
+    from tqdm import tqdm
+
+    overrides = {}
+    if args.horizon:
+        overrides["horizon"] = args.horizon
+    if args.movielens_path and args.preset == "movielens":
+        overrides["movielens_path"] = args.movielens_path
+    jobs = [(args.preset, m, s, overrides) for s in range(args.seed0, args.seed0 + args.seeds) for m in args.mechanisms]
+    t0 = time.perf_counter()
+    results = []
+    if args.workers > 1:
+        with ProcessPoolExecutor(max_workers=args.workers) as ex:
+            futs = [ex.submit(_job, j) for j in jobs]
+            for f in tqdm(as_completed(futs), total=len(futs), desc=f"{args.preset} episodes"):
+                results.append(f.result())
+    else:
+        for j in tqdm(jobs, desc=f"{args.preset} episodes"):
+            results.append(_job(j))
+    wall = time.perf_counter() - t0
+    results.sort(key=lambda r: (r["seed"], MECHS.index(r["mechanism"])))
+    write_results(args.preset, results, out, wall)
+
+
+def write_results(preset: str, results: list[dict], out: Path, wall: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    mechs = [m for m in MECHS if any(r["mechanism"] == m for r in results)]
+    with open(out / f"{preset}_welfare.csv", "w", newline="") as f:
+        wr = csv.writer(f)
+        wr.writerow(["mechanism", "seed", "epoch", "welfare", "welfare_default_matching"])
+        for r in results:
+            for e, (w, wd) in enumerate(zip(r["welfare"], r["welfare_default"])):
+                wr.writerow([r["mechanism"], r["seed"], e, f"{w:.6f}", f"{wd:.6f}"])
+    with open(out / f"{preset}_groups.csv", "w", newline="") as f:
+        wr = csv.writer(f)
+        wr.writerow(["mechanism", "seed", "group_rank", "group_share", "final_weight", "final_group_utility",
+                     "final_group_utility_default_matching"])
+        for r in results:
+            order = np.argsort(-r["group_share"], kind="stable")
+            for rank, g in enumerate(order):
+                wr.writerow([r["mechanism"], r["seed"], rank, f"{r['group_share'][g]:.5f}", f"{r['weights'][g]:.4f}",
+                             f"{r['group_utility'][g]:.5f}", f"{r['group_utility_default'][g]:.5f}"])
+    summary = []
+    base = {r["seed"]: r for r in results if r["mechanism"] == "none"}
+    for m in mechs:
+        rs = [r for r in results if r["mechanism"] == m]
+        fin = np.array([r["welfare"][-1] for r in rs])
+        find = np.array([r["welfare_default"][-1] for r in rs])
+        gain = np.array([r["welfare"][-1] - base[r["seed"]]["welfare"][-1] for r in rs if r["seed"] in base])
+        gaind = np.array([r["welfare_default"][-1] - base[r["seed"]]["welfare_default"][-1] for r in rs if r["seed"] in base])
+        summary.append({
+            "mechanism": m, "seeds": len(rs), "final_welfare_mean": fin.mean(), "final_welfare_std": fin.std(),
+            "gain_vs_none_mean": gain.mean() if gain.size else np.nan,
+            "seeds_better_than_none": int((gain > 0).sum()) if gain.size else 0,
+            "final_welfare_default_matching_mean": find.mean(),
+            "gain_default_matching_vs_none_mean": gaind.mean() if gaind.size else np.nan,
+            "exposure_gini_mean": np.mean([r["exposure_gini"] for r in rs]),
+            "content_diversity_mean": np.mean([r["content_diversity"] for r in rs]),
+            "seconds_per_episode_mean": np.mean([r["seconds"] for r in rs]),
+        })
+    with open(out / f"{preset}_summary.csv", "w", newline="") as f:
+        wr = csv.DictWriter(f, fieldnames=list(summary[0]))
+        wr.writeheader()
+        for s in summary:
+            wr.writerow({k: (f"{v:.6f}" if isinstance(v, float) else v) for k, v in s.items()})
+    print(f"{preset}: {len(results)} episodes in {wall:.1f} s wall")
+    for s in summary:
+        print(f"  {s['mechanism']:4s} final welfare {s['final_welfare_mean']:.4f} +- {s['final_welfare_std']:.4f}"
+              f"  gain vs none {s['gain_vs_none_mean']:+.4f} ({s['seeds_better_than_none']}/{s['seeds']} seeds)"
+              f"  | default-matching welfare {s['final_welfare_default_matching_mean']:.4f}"
+              f" (gain {s['gain_default_matching_vs_none_mean']:+.4f})")
+    # figure
+    fig, axes = plt.subplots(1, 4, figsize=(22, 4.8))
+    for m in mechs:
+        W = np.stack([r["welfare"] for r in results if r["mechanism"] == m])
+        Wd = np.stack([r["welfare_default"] for r in results if r["mechanism"] == m])
+        x = np.arange(W.shape[1])
+        for ax, A in ((axes[0], W), (axes[1], Wd)):
+            mu, sd = A.mean(0), A.std(0)
+            ax.plot(x, mu, color=COLORS[m], label=m)
+            ax.fill_between(x, mu - sd, mu + sd, color=COLORS[m], alpha=0.2)
+    axes[0].set_title("(a) welfare (deployed matching), mean +- 1 sd")
+    axes[1].set_title("(a') welfare of the same content under default (beta, K)")
+    for ax in axes[:2]:
+        ax.set_xlabel("epoch (M creator steps)")
+        ax.set_ylabel("welfare")
+        ax.legend()
+    L = len(results[0]["group_share"])
+    width = 0.8 / max(1, len(mechs))
+    for j, m in enumerate(mechs):
+        rs = [r for r in results if r["mechanism"] == m]
+        order = [np.argsort(-r["group_share"], kind="stable") for r in rs]
+        Wt = np.stack([r["weights"][o] for r, o in zip(rs, order)])
+        Gu = np.stack([r["group_utility"][o] for r, o in zip(rs, order)])
+        xs = np.arange(L) + (j - (len(mechs) - 1) / 2) * width
+        if m != "none":
+            axes[2].bar(xs, Wt.mean(0), width, yerr=Wt.std(0), color=COLORS[m], label=m)
+            axes[3].bar(xs, Gu.mean(0), width, color=COLORS[m], label=m)
+        else:
+            axes[3].plot(np.arange(L), Gu.mean(0), "--", color=COLORS[m], label="none")
+    sizes = np.mean([np.sort(r["group_share"])[::-1] for r in results], axis=0)
+    for ax, t in ((axes[2], "(b) final group weights"), (axes[3], "(c) final group utilities")):
+        ax.set_xticks(np.arange(L))
+        ax.set_xticklabels([f"{100 * s:.1f}" for s in sizes], rotation=90, fontsize=7)
+        ax.set_xlabel("group (mean share of users, %), largest first")
+        ax.set_title(t)
+        ax.legend()
+    fig.suptitle(f"ContentCompetition '{preset}': {len(results) // max(1, len(mechs))} seeds")
+    fig.tight_layout()
+    fig.savefig(out / f"{preset}_figure.png", dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--preset", choices=["toy", "synthetic", "movielens"], default="synthetic")
+    p.add_argument("--seeds", type=int, default=10, help="number of seeds (independently sampled worlds)")
+    p.add_argument("--seed0", type=int, default=0, help="first seed")
+    p.add_argument("--mechanisms", nargs="+", choices=MECHS, default=list(MECHS))
+    p.add_argument("--horizon", type=int, default=None, help="creator steps per episode (default: the preset's)")
+    p.add_argument("--workers", type=int, default=2, help="parallel processes")
+    p.add_argument("--movielens-path", default=None)
+    p.add_argument("--toy-eta", type=float, default=0.05)
+    p.add_argument("--toy-horizon", type=int, default=1000)
+    p.add_argument("--toy-plot-seed", type=int, default=0)
+    p.add_argument("--out", default="results/content_competition")
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.preset == "toy":
+        run_toy(args, out)
+    else:
+        run_competition(args, out)
+
+
+if __name__ == "__main__":
+    main()
