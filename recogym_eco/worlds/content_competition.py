@@ -56,7 +56,7 @@ PRESETS: tuple[str, ...] = ("toy", "synthetic", "movielens")
 LBR_EVALUATE: tuple[str, ...] = ("raw", "projected")
 ACCEPT_TOL = 1e-12
 _NEG = -1e300  # "no creator" value in the sorted lists (finite so that 0 * _NEG == 0)
-_LIST_SLACK = 2  # spare list slots per user beyond K(x) + 1
+_LIST_SLACK = 4  # spare list slots per user beyond K(x) + 1
 
 SYNTHETIC_CLUSTER_SIZES: tuple[int, ...] = tuple(10 * c for c in (100, 50, 20, 10, 10, 5, 2, 1, 1, 1))
 TOY_USERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
@@ -527,20 +527,31 @@ class ContentCompetitionWorld:
     # ---------------------------------------------------------------- top-(K+1) lists
 
     def _rebuild_lists(self) -> None:
-        """(Re)build every user's sorted top list and the per-user caches from the relevance matrix."""
+        """(Re)build every user's candidate list and the per-user caches from the relevance matrix.
+
+        Row x of the list holds the exact top-len(x) creators of user x (K(x) + 1 <= len(x) <= cap,
+        or all n): positions 0..K(x)-1 are the top-K(x) set (unsorted), positions K(x)..len-1 the
+        "buffer" (unsorted). Cached per user: tau_out = min of the top part (the K-th value) at
+        ``_tpos``, tau_in = max of the buffer (the (K+1)-th value) at ``_bpos``, ``_obound`` >= every
+        creator outside the list, s_in = sum of exp((sigma - peak) / beta(x)) over the top part, s_out
+        = s_in minus the K-th term, and the realised-utility numerator. An accepted move updates in
+        O(1) the users where the mover stays inside its part and rescans one part (O(cap)) where it
+        crosses a boundary; a user whose list runs short is refilled from its full row (O(n)).
+        """
         n, m = self.n, self.m
         self._peak = float(self.config.max_relevance)
         c = self.config
         # largest change of sigma a single LBR proposal can cause (Lipschitz bound of the distance
         # relevance; radial projection onto the ball is non-expansive). inf: no row filtering.
         self._reach = c.eta / c.relevance_scale if (c.relevance == "distance" and not c.finite_strategies) else np.inf
-        # a list holds the exact top-len(x) creators of user x, len(x) in [K(x)+1, cap]; the spare
-        # slots absorb creators that fall out, so rows are rarely recomputed from scratch
-        self._cap = int(min(self._k.max() + 1 + _LIST_SLACK, n + 1))
+        self._cap = int(min(self._k.max() + 1 + _LIST_SLACK, n))
         cap = self._cap
         self._Vt = np.full((m, cap), _NEG)
         self._It = np.full((m, cap), -1, dtype=np.int64)
         self._len = np.zeros(m, dtype=np.int64)
+        self._tpos = np.zeros(m, dtype=np.int64)
+        self._bpos = np.zeros(m, dtype=np.int64)
+        self._obound = np.full(m, _NEG)
         self._posT = np.full((n + 1, m), cap, dtype=np.int64)
         # per-user caches packed in one (m, 8) array so that a proposal gathers them in one call:
         # 0 tau_in, 1 tau_out, 2 s_in, 3 s_out, 4 reward weight / m, 5 K(x), 6 1/beta(x), 7 tau_in - reach
@@ -549,99 +560,269 @@ class ContentCompetitionWorld:
         self._s_in, self._s_out = self._pack[:, 2], self._pack[:, 3]
         self._thr = self._pack[:, 7]
         self._sync_pack()
-        self._last = np.zeros(m)
         self._num = np.zeros(m)
         self.ET = np.exp((self.SigT - self._peak) * self._invb[None, :])
         self._J = np.arange(cap)[None, :]
         self._buf = np.empty((2, m))
         self._ebuf = np.empty((2, m))
         self._fill_rows(np.arange(m))
-        self._refresh_rows(np.arange(m))
-
-    def _fill_rows(self, rows: np.ndarray) -> None:
-        """Recompute the top-min(cap, n) lists of ``rows`` from the relevance matrix."""
-        n, cap = self.n, self._cap
-        sig = self.SigT[:, rows].T  # (r, n)
-        kk = min(cap, n)
-        if kk < n:
-            part = np.argpartition(-sig, kk - 1, axis=1)[:, :kk]
-        else:
-            part = np.broadcast_to(np.arange(n), (rows.size, n))
-        vals = np.take_along_axis(sig, part, axis=1)
-        order = np.argsort(-vals, axis=1, kind="stable")
-        old = self._It[rows]
-        self._posT[np.where(old < 0, n, old), rows[:, None]] = cap
-        V = self._Vt[rows]
-        Ix = self._It[rows]
-        V[:, :kk] = np.take_along_axis(vals, order, axis=1)
-        Ix[:, :kk] = np.take_along_axis(part, order, axis=1)
-        self._Vt[rows] = V
-        self._It[rows] = Ix
-        self._len[rows] = kk
-        self._posT[np.where(Ix < 0, n, Ix), rows[:, None]] = self._J
-
-    def _refresh_rows(self, rows: np.ndarray) -> None:
-        """Per-user caches from the lists: thresholds, softmax sums, realised-utility numerator."""
-        V = self._Vt[rows]
-        kx = self._k[rows]
-        r = np.arange(rows.size)
-        e = np.exp((V - self._peak) * self._invb[rows, None])
-        inside = self._J < kx[:, None]
-        e_in = np.where(inside, e, 0.0)
-        self._s_in[rows] = e_in.sum(1)
-        self._s_out[rows] = self._s_in[rows] - e[r, kx - 1]
-        self._num[rows] = (e_in * V).sum(1)
-        self._tau_in[rows] = V[r, kx]
-        self._tau_out[rows] = V[r, kx - 1]
-        self._thr[rows] = V[r, kx] - self._reach
-        self._last[rows] = V[r, self._len[rows] - 1]
 
     def _sync_pack(self) -> None:
         self._pack[:, 4] = self._rw_m
         self._pack[:, 5] = self._k
         self._pack[:, 6] = self._invb
 
+    def _fill_rows(self, rows: np.ndarray) -> None:
+        """Recompute lists and caches of ``rows`` from the relevance matrix (sorted, full length)."""
+        n, cap = self.n, self._cap
+        sig = self.SigT[:, rows].T  # (r, n)
+        r = rows.size
+        if cap < n:
+            part = np.argpartition(-sig, cap, axis=1)[:, : cap + 1]
+            pv = np.take_along_axis(sig, part, axis=1)
+            ob = pv[:, cap]
+            part, pv = part[:, :cap], pv[:, :cap]
+        else:
+            part = np.broadcast_to(np.arange(n), (r, n))
+            pv = sig
+            ob = np.full(r, _NEG)
+        order = np.argsort(-pv, axis=1, kind="stable")
+        V = np.take_along_axis(pv, order, axis=1)
+        Ix = np.take_along_axis(part, order, axis=1)
+        old = self._It[rows]
+        self._posT[np.where(old < 0, n, old), rows[:, None]] = cap
+        self._Vt[rows] = V
+        self._It[rows] = Ix
+        self._posT[Ix, rows[:, None]] = self._J
+        kx = self._k[rows]
+        self._len[rows] = cap
+        self._obound[rows] = ob
+        self._tpos[rows] = kx - 1
+        has_buf = kx < cap
+        self._bpos[rows] = np.where(has_buf, kx, 0)
+        rr = np.arange(r)
+        self._tau_out[rows] = V[rr, kx - 1]
+        self._tau_in[rows] = np.where(has_buf, V[rr, np.minimum(kx, cap - 1)], _NEG)
+        self._refresh_sums(rows)
+
+    def _refresh_sums(self, rows: np.ndarray | None = None) -> None:
+        """Exact softmax sums and numerators of ``rows`` (all users if None) from their top parts."""
+        if rows is None:
+            V, kx, invb = self._Vt, self._k, self._invb
+        else:
+            V, kx, invb = self._Vt[rows], self._k[rows], self._invb[rows]
+        e = np.exp((V - self._peak) * invb[:, None])
+        e_in = np.where(self._J < kx[:, None], e, 0.0)
+        s_in = e_in.sum(1)
+        sl = slice(None) if rows is None else rows
+        self._s_in[sl] = s_in
+        self._num[sl] = (e_in * V).sum(1)
+        tout = self._tau_out[sl]
+        self._s_out[sl] = s_in - np.exp((tout - self._peak) * invb)
+        self._thr[sl] = self._tau_in[sl] - self._reach
+
+    def _rescan_top(self, R: np.ndarray) -> None:
+        V = self._Vt[R]
+        masked = np.where(self._J < self._k[R, None], V, np.inf)
+        pos = masked.argmin(1)
+        self._tpos[R] = pos
+        self._tau_out[R] = V[np.arange(R.size), pos]
+
+    def _rescan_buf(self, R: np.ndarray) -> None:
+        V = self._Vt[R]
+        inbuf = (self._J >= self._k[R, None]) & (self._J < self._len[R, None])
+        masked = np.where(inbuf, V, -np.inf)
+        pos = masked.argmax(1)
+        val = masked[np.arange(R.size), pos]
+        self._bpos[R] = pos
+        self._tau_in[R] = np.where(np.isfinite(val), val, _NEG)
+
+    def _buf_min(self, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        V = self._Vt[R]
+        inbuf = (self._J >= self._k[R, None]) & (self._J < self._len[R, None])
+        masked = np.where(inbuf, V, np.inf)
+        pos = masked.argmin(1)
+        return pos, masked[np.arange(R.size), pos]
+
+    def _remove_slots(self, R: np.ndarray, slot: np.ndarray) -> None:
+        """Delete list entry ``slot`` of rows ``R`` (its creator must already be marked outside)."""
+        last = self._len[R] - 1
+        mv = slot != last
+        if mv.any():
+            Rm, sm, lm = R[mv], slot[mv], last[mv]
+            moved = self._It[Rm, lm]
+            self._Vt[Rm, sm] = self._Vt[Rm, lm]
+            self._It[Rm, sm] = moved
+            self._posT[moved, Rm] = sm
+        self._Vt[R, last] = _NEG
+        self._It[R, last] = -1
+        self._len[R] = last
+
     def _apply_column(self, i: int, v: np.ndarray, ev: np.ndarray | None = None) -> None:
         """Creator i's relevance column becomes ``v`` (e-values ``ev``): update matrix, lists, caches."""
-        self.SigT[i] = v
         if not self.incremental:
+            self.SigT[i] = v
             return
-        self.ET[i] = np.exp((v - self._peak) * self._invb) if ev is None else ev
-        n, cap = self.n, self._cap
+        if ev is None:
+            ev = np.exp((v - self._peak) * self._invb)
+        cap = self._cap
         p = self._posT[i]
-        in_list = p < cap
-        stay = in_list & ((v >= self._last) | (self._len == n))
-        ins = stay | (~in_list & (v > self._last))
-        U = np.flatnonzero(in_list | ins)
+        U = np.flatnonzero((p < cap) | (v > self._obound))
+        o_all, eo_all = self.SigT[i], self.ET[i]
+        oU, eoU = o_all[U], eo_all[U]
+        self.SigT[i] = v
+        self.ET[i] = ev
         if U.size == 0:
             return
-        A = self._Vt[U]
-        Ix = self._It[U]
-        rem = in_list[U]
-        insU = ins[U]
-        vr = v[U]
-        pr = np.where(rem, p[U], cap)
-        rr = np.arange(U.size)
-        q = (A >= vr[:, None]).sum(1) - (rem & (A[rr, np.minimum(pr, cap - 1)] >= vr))
-        q = np.where(insU, q, cap)[:, None]
-        J = self._J
-        jj = np.where(J < q, J, J - 1)
-        src = np.minimum(jj + (jj >= pr[:, None]), cap - 1)
-        newlen = np.minimum(self._len[U] - rem + insU, cap)
-        beyond = J >= newlen[:, None]
-        at_q = J == q
-        newV = np.where(beyond, _NEG, np.where(at_q, vr[:, None], np.take_along_axis(A, src, axis=1)))
-        newI = np.where(beyond, -1, np.where(at_q, i, np.take_along_axis(Ix, src, axis=1)))
-        cols = U[:, None]
-        self._posT[np.where(Ix < 0, n, Ix), cols] = cap
-        self._Vt[U] = newV
-        self._It[U] = newI
-        self._len[U] = newlen
-        self._posT[np.where(newI < 0, n, newI), cols] = J
-        short = newlen < np.minimum(self._k[U] + 1, n)
-        if short.any():
-            self._fill_rows(U[short])
-        self._refresh_rows(U)
+        pU, kU, vU, evU = p[U], self._k[U], v[U], ev[U]
+        tin, tout, ob = self._tau_in[U], self._tau_out[U], self._obound[U]
+        top = pU < kU
+        buf = (pU >= kU) & (pU < cap)
+        out = ~(top | buf)
+        c1 = top & (vU >= tin)
+        c2 = top & ~c1
+        up = vU > tout
+        c3 = buf & up
+        c5 = buf & ~up & (vU < ob)
+        c4 = buf & ~up & ~c5
+        c6 = out & up
+        c7 = out & ~up
+        ds = np.zeros(U.size)
+        dn = np.zeros(U.size)
+        peak, invb = self._peak, self._invb
+        rescan_top: list[np.ndarray] = []
+        rescan_buf: list[np.ndarray] = []
+        Vt, It, posT = self._Vt, self._It, self._posT
+        if c1.any():  # stays in the top part
+            R, pp, vv = U[c1], pU[c1], vU[c1]
+            Vt[R, pp] = vv
+            ds[c1] = evU[c1] - eoU[c1]
+            dn[c1] = evU[c1] * vv - eoU[c1] * oU[c1]
+            newmin = vv < tout[c1]
+            if newmin.any():
+                self._tau_out[R[newmin]] = vv[newmin]
+                self._tpos[R[newmin]] = pp[newmin]
+            was_min = ~newmin & (pp == self._tpos[R]) & (vv > oU[c1])
+            if was_min.any():
+                rescan_top.append(R[was_min])
+        if c2.any():  # leaves the top part: the buffer's best takes its slot
+            R, pp, vv, ti = U[c2], pU[c2], vU[c2], tin[c2]
+            b = self._bpos[R]
+            j = It[R, b]
+            Vt[R, pp] = ti
+            It[R, pp] = j
+            posT[j, R] = pp
+            e_t = np.exp((ti - peak) * invb[R])
+            ds[c2] = e_t - eoU[c2]
+            dn[c2] = e_t * ti - eoU[c2] * oU[c2]
+            self._tau_out[R] = ti
+            self._tpos[R] = pp
+            keep = vv >= ob[c2]
+            if keep.any():
+                Rk, bk = R[keep], b[keep]
+                Vt[Rk, bk] = vv[keep]
+                It[Rk, bk] = i
+                posT[i, Rk] = bk
+            if (~keep).any():
+                Rd = R[~keep]
+                posT[i, Rd] = cap
+                self._remove_slots(Rd, b[~keep])
+            rescan_buf.append(R)
+        if c3.any():  # enters the top part from the buffer: swaps with the top's minimum
+            R, pp, vv, to = U[c3], pU[c3], vU[c3], tout[c3]
+            t = self._tpos[R]
+            j = It[R, t]
+            Vt[R, t] = vv
+            It[R, t] = i
+            posT[i, R] = t
+            Vt[R, pp] = to
+            It[R, pp] = j
+            posT[j, R] = pp
+            e_t = np.exp((to - peak) * invb[R])
+            ds[c3] = evU[c3] - e_t
+            dn[c3] = evU[c3] * vv - e_t * to
+            self._tau_in[R] = to
+            self._bpos[R] = pp
+            rescan_top.append(R)
+        if c4.any():  # stays in the buffer
+            R, pp, vv = U[c4], pU[c4], vU[c4]
+            Vt[R, pp] = vv
+            newmax = vv > tin[c4]
+            if newmax.any():
+                self._tau_in[R[newmax]] = vv[newmax]
+                self._bpos[R[newmax]] = pp[newmax]
+            was_max = ~newmax & (pp == self._bpos[R]) & (vv < oU[c4])
+            if was_max.any():
+                rescan_buf.append(R[was_max])
+        if c5.any():  # leaves the list from the buffer
+            R = U[c5]
+            posT[i, R] = cap
+            self._remove_slots(R, pU[c5])
+            rescan_buf.append(R)
+        if c6.any() or c7.any():
+            full = self._len[U] >= cap
+        if c6.any():  # outsider jumps into the top part; the top's minimum drops to the buffer
+            R, vv, to = U[c6], vU[c6], tout[c6]
+            t = self._tpos[R]
+            j = It[R, t]
+            Vt[R, t] = vv
+            It[R, t] = i
+            posT[i, R] = t
+            e_t = np.exp((to - peak) * invb[R])
+            ds[c6] = evU[c6] - e_t
+            dn[c6] = evU[c6] * vv - e_t * to
+            slot = self._len[R].copy()
+            f = full[c6]
+            if f.any():
+                Rf = R[f]
+                sl, val = self._buf_min(Rf)
+                posT[It[Rf, sl], Rf] = cap
+                self._obound[Rf] = np.maximum(self._obound[Rf], val)
+                slot[f] = sl
+            self._len[R[~f]] += 1
+            Vt[R, slot] = to
+            It[R, slot] = j
+            posT[j, R] = slot
+            self._tau_in[R] = to
+            self._bpos[R] = slot
+            rescan_top.append(R)
+        if c7.any():  # outsider enters the buffer (evicting the buffer's minimum if full)
+            R, vv = U[c7], vU[c7]
+            slot = self._len[R].copy()
+            place = np.ones(R.size, dtype=bool)
+            f = full[c7]
+            if f.any():
+                Rf = R[f]
+                sl, val = self._buf_min(Rf)
+                better = vv[f] > val
+                fi = np.flatnonzero(f)
+                ev_rows, ev_slots = Rf[better], sl[better]
+                posT[It[ev_rows, ev_slots], ev_rows] = cap
+                self._obound[ev_rows] = np.maximum(self._obound[ev_rows], val[better])
+                slot[fi[better]] = ev_slots
+                stay_out = fi[~better]
+                place[stay_out] = False
+                self._obound[R[stay_out]] = np.maximum(self._obound[R[stay_out]], vv[stay_out])
+            self._len[R[place & ~f]] += 1
+            Rp, sp, vp = R[place], slot[place], vv[place]
+            Vt[Rp, sp] = vp
+            It[Rp, sp] = i
+            posT[i, Rp] = sp
+            newmax = vp > self._tau_in[Rp]
+            self._tau_in[Rp[newmax]] = vp[newmax]
+            self._bpos[Rp[newmax]] = sp[newmax]
+        self._s_in[U] += ds
+        self._num[U] += dn
+        if rescan_top:
+            self._rescan_top(np.concatenate(rescan_top))
+        if rescan_buf:
+            self._rescan_buf(np.concatenate(rescan_buf))
+        short = U[(self._len[U] < np.minimum(self._k[U] + 1, self.n))]
+        if short.size:
+            self._fill_rows(short)
+        tU = self._tau_out[U]
+        self._s_out[U] = self._s_in[U] - np.exp((tU - peak) * invb[U])
+        self._thr[U] = self._tau_in[U] - self._reach
 
     # ---------------------------------------------------------------- utilities
 

@@ -121,3 +121,14 @@ def test_pettingzoo_driven_creators_and_departures():
         env.step({"creator_0": 1})
     with pytest.raises(ValueError, match="creator_1"):
         env.step({"creator_1": 9})
+
+
+def test_pettingzoo_registry_makes_both_apis():
+    import pettingzoo
+
+    par = pettingzoo.make("parallel", "recogym_eco/creator_suggestion-v0", num_creators=3, num_genres=4)
+    obs, _ = par.reset(seed=0)
+    assert set(obs) == {"platform", "creator_0", "creator_1", "creator_2"} and obs["platform"].shape == (3, 6)
+    aec = pettingzoo.make("aec", "recogym_eco/creator_suggestion-v0", num_creators=3)
+    aec.reset(seed=0)
+    assert aec.agent_selection == "platform"
