@@ -7,7 +7,8 @@ table reports the median and the range over ``--repeats`` runs. Both policies ge
 (``CreatorSuggestion-v0`` defaults with ``--num-creators`` creators, 200 by default), the same VecEnv and
 the same PPO settings. A random-action loop over the same VecEnv gives the environment's own ceiling.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_ppo_policy.py               # 200 creators, 3 repeats
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_ppo_policy.py                  # SB3 PPO defaults
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_ppo_policy.py --settings lore  # LoRe's PPO settings
     PYTHONPATH=. .venv/bin/python benchmarks/bench_ppo_policy.py --repeats 5 --timesteps 4096
 """
 
@@ -23,6 +24,24 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def mlp_with_vectorised_distribution():
+    """SB3's MlpPolicy (same flattened-observation MLP and ``Linear(64, C * K)`` head) with only the
+    distribution swapped for the vectorised one: isolates the cost of SB3's per-dimension loop."""
+    from stable_baselines3.common.policies import ActorCriticPolicy
+
+    from agents.lore.distribution import PerCreatorCategoricalDistribution
+
+    class MlpVectorisedPolicy(ActorCriticPolicy):
+        def _build(self, lr_schedule) -> None:
+            super()._build(lr_schedule)  # builds action_net = Linear(latent, sum(nvec)) as for MultiDiscrete
+            self.action_dist = PerCreatorCategoricalDistribution(int(self.action_space.nvec[0]))
+
+        def _get_action_dist_from_latent(self, latent_pi):
+            return self.action_dist.proba_distribution(self.action_net(latent_pi))
+
+    return MlpVectorisedPolicy
 
 
 def worker(args: argparse.Namespace) -> dict:
@@ -53,6 +72,8 @@ def worker(args: argparse.Namespace) -> dict:
                device="cpu", verbose=0)
     if args.worker == "stock":
         model = PPO("MlpPolicy", venv, **ppo)
+    elif args.worker == "stock_vec":
+        model = PPO(mlp_with_vectorised_distribution(), venv, **ppo)
     else:
         model = PPO(SharedCreatorPolicy, venv, policy_kwargs=dict(LORE_POLICY_KWARGS), **ppo)
 
@@ -84,18 +105,30 @@ def worker(args: argparse.Namespace) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--num-creators", type=int, default=200)
-    p.add_argument("--timesteps", type=int, default=2048, help="env steps per timed run")
+    p.add_argument("--timesteps", type=int, default=2048,
+                   help="env steps per timed run (rounded up to whole rollouts)")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--n-envs", type=int, default=4)
-    p.add_argument("--n-steps", type=int, default=128)
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--n-epochs", type=int, default=4)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--settings", choices=["sb3", "lore", "custom"], default="sb3",
+                   help="sb3: SB3's PPO defaults (1 env, n_steps 2048, batch 64, 10 epochs); lore: LoRe's "
+                        "training settings (16 envs, n_steps 100, batch 800, 5 epochs); custom: the flags below")
+    p.add_argument("--n-envs", type=int, default=1)
+    p.add_argument("--n-steps", type=int, default=2048)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--n-epochs", type=int, default=10)
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads per run (1 by default: 2 threads thrash when the 2-core VM is shared)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--kinds", default="env,vectorised,stock", help="comma list of env, vectorised, stock")
+    p.add_argument("--kinds", default="env,vectorised,stock_vec,stock",
+                   help="comma list of env, vectorised, stock_vec, stock")
     p.add_argument("--json", type=Path, default=None, help="also write the raw runs as JSON")
-    p.add_argument("--worker", choices=["env", "stock", "vectorised"], default=None, help=argparse.SUPPRESS)
+    p.add_argument("--worker", choices=["env", "stock", "stock_vec", "vectorised"], default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.settings == "sb3":
+        args.n_envs, args.n_steps, args.batch_size, args.n_epochs = 1, 2048, 64, 10
+    elif args.settings == "lore":
+        args.n_envs, args.n_steps, args.batch_size, args.n_epochs = 16, 100, 800, 5
+    if args.timesteps % (args.n_envs * args.n_steps):
+        args.timesteps = (args.timesteps // (args.n_envs * args.n_steps) + 1) * args.n_envs * args.n_steps
 
     if args.worker:
         print("RESULT " + json.dumps(worker(args)), flush=True)
@@ -106,7 +139,7 @@ def main() -> None:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     for rep in range(args.repeats):
         for kind in args.kinds.split(","):
-            cmd = [sys.executable, __file__, "--worker", kind, "--seed", str(args.seed + rep)]
+            cmd = [sys.executable, __file__, "--worker", kind, "--seed", str(args.seed + rep), "--settings", "custom"]
             for flag in ("num_creators", "timesteps", "n_envs", "n_steps", "batch_size", "n_epochs", "threads"):
                 cmd += ["--" + flag.replace("_", "-"), str(getattr(args, flag))]
             out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
@@ -118,14 +151,15 @@ def main() -> None:
             print(f"  run {rep + 1}/{args.repeats} {kind:10s} {res['steps_per_s']:9.1f} env-steps/s", flush=True)
 
     print()
-    print(f"PPO on CreatorSuggestion-v0, {args.num_creators} creators (defaults otherwise), {args.n_envs} envs, "
+    print(f"[{args.settings} settings] PPO on CreatorSuggestion-v0, {args.num_creators} creators (defaults otherwise), {args.n_envs} envs, "
           f"n_steps={args.n_steps}, batch={args.batch_size}, epochs={args.n_epochs}, {args.timesteps} steps/run, "
           f"torch threads={args.threads}, median of {args.repeats} fresh processes")
     print()
     print("| policy | env-steps/s (median) | range | collect s | update s | params |")
     print("|---|---|---|---|---|---|")
     names = {"env": "environment only (random actions)", "stock": "SB3 MlpPolicy + MultiDiscrete (stock)",
-             "vectorised": "SharedCreatorPolicy + vectorised categorical"}
+             "stock_vec": "SB3 MlpPolicy + vectorised categorical",
+             "vectorised": "SharedCreatorPolicy + vectorised categorical (LoRe)"}
     med = {}
     for kind, rs in runs.items():
         sps = [r["steps_per_s"] for r in rs]
@@ -134,9 +168,10 @@ def main() -> None:
         upd = statistics.median([r.get("update_s", float("nan")) for r in rs])
         params = rs[0].get("params", "")
         print(f"| {names[kind]} | {med[kind]:.0f} | {min(sps):.0f}–{max(sps):.0f} | {col:.2f} | {upd:.2f} | {params} |")
-    if "stock" in med and "vectorised" in med:
-        print()
-        print(f"speed-up (vectorised / stock, medians): {med['vectorised'] / med['stock']:.1f}x")
+    print()
+    for kind in ("vectorised", "stock_vec"):
+        if "stock" in med and kind in med:
+            print(f"speed-up ({names[kind]} / stock, medians): {med[kind] / med['stock']:.1f}x")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(runs, indent=2))

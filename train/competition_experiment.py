@@ -6,8 +6,8 @@
   Outputs ``toy_paths_<tag>.png``, ``toy_runs.csv``.
 * ``--preset synthetic`` / ``--preset movielens``: Figures 2 and 3. For every seed (an independently
   sampled world) and mechanism in ``--mechanisms``, one full episode of the Gymnasium env
-  (``horizon / epoch_length`` epochs) driven by :class:`agents.reweight.Reweight` (``none`` keeps
-  w = 1). Outputs ``<preset>_welfare.csv`` (welfare per epoch), ``<preset>_groups.csv`` (final weights
+  (``horizon / epoch_length`` epochs) with the platform following :class:`agents.reweight.Reweight`
+  (``none`` keeps w = 1); seeds run side by side in one process (``--batch``). Outputs ``<preset>_welfare.csv`` (welfare per epoch), ``<preset>_groups.csv`` (final weights
   and group utilities by group rank), ``<preset>_summary.csv`` and ``<preset>_figure.png`` (welfare
   curves with one-sigma bands, final group weights, final group utilities by group size).
 
@@ -107,43 +107,87 @@ def run_toy(args: argparse.Namespace, out: Path) -> None:
 # ------------------------------------------------------------------------------------ synthetic
 
 
-def episode(preset: str, mechanism: str, seed: int, overrides: dict) -> dict:
-    """One full episode; returns per-epoch welfare and final group statistics."""
+def _write_partial(folder: str, preset: str, mechanism: str, seeds: list[int], W: np.ndarray, Wd: np.ndarray,
+                   seconds: float) -> None:
+    """Welfare curves so far (so that an interrupted run still leaves data)."""
+    path = Path(folder) / "partial" / f"{preset}_{mechanism}_seeds{seeds[0]}-{seeds[-1]}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        wr = csv.writer(f)
+        wr.writerow(["mechanism", "seed", "epoch", "welfare", "welfare_default_matching", "elapsed_s"])
+        for b, s in enumerate(seeds):
+            for e in range(W.shape[1]):
+                wr.writerow([mechanism, s, e, f"{W[b, e]:.6f}", f"{Wd[b, e]:.6f}", f"{seconds:.1f}"])
+
+
+def batch_episodes(preset: str, mechanism: str, seeds: list[int], overrides: dict, checkpoint: int = 0,
+                   checkpoint_dir: str = ".") -> list[dict]:
+    """Full episodes of one mechanism for several seeds, simulated side by side.
+
+    Each seed is an independent world with its own generator (``np.random.default_rng(seed)``), so
+    its trajectory is the same as when run alone. The platform follows Algorithm 1: weights start at
+    1, and after every epoch each world's :class:`agents.reweight.Reweight` turns the epoch's mean
+    group utilities into the next weights (``none`` keeps w = 1).
+    """
     from agents.reweight import Reweight
-    from recogym_eco.envs.content_competition import ContentCompetitionEnv
+    from recogym_eco.worlds.content_competition import ContentCompetitionBatch, make_config
 
     t0 = time.perf_counter()
-    env = ContentCompetitionEnv(preset=preset, mechanism=mechanism, **overrides)
-    c = env.config
-    agent = Reweight(c.num_groups, c.num_epochs, clip=(c.w_min, c.w_max))
-    obs, info = env.reset(seed=seed)
-    welfare, welfare_default = [info["welfare"]], [info["welfare_default_matching"]]
-    truncated = False
-    while not truncated:
-        action = np.ones(c.num_groups, np.float32) if mechanism == "none" else agent.predict(obs)[0]
-        obs, reward, terminated, truncated, info = env.step(action)
-        welfare.append(reward)
-        welfare_default.append(info["welfare_default_matching"])
-    shares = env.world.group_shares
-    return {
-        "preset": preset, "mechanism": mechanism, "seed": seed,
-        "welfare": np.array(welfare), "welfare_default": np.array(welfare_default),
-        "weights": info["weights"], "group_utility": info["group_utility"],
-        "group_utility_default": _group_default(env), "group_share": shares,
-        "exposure_gini": info["exposure_gini"], "content_diversity": info["content_diversity"],
-        "seconds": time.perf_counter() - t0, "rmse": (env.world.instance.extra or {}).get("rmse"),
-    }
+    c = make_config(preset, mechanism=mechanism, **overrides)
+    B = len(seeds)
+    batch = ContentCompetitionBatch(c, B)
+    batch.reset([np.random.default_rng(s) for s in seeds])
+    agents = [Reweight(c.num_groups, c.num_epochs, clip=(c.w_min, c.w_max)) for _ in seeds]
+    dense_default = mechanism in ("SMT", "HMT")
+
+    def default_welfare() -> np.ndarray:
+        if not dense_default:
+            return batch.user_utilities().mean(1)
+        return np.array([batch.default_matching_user_utilities(b).mean() for b in range(B)])
+
+    welfare = [batch.user_utilities().mean(1)]
+    welfare_default = [default_welfare()]
+    weights = np.ones((B, c.num_groups))
+    accept = []
+    for epoch in range(c.num_epochs):
+        batch.set_weights(weights)
+        grp = np.zeros((B, c.num_groups))
+        wel = np.zeros(B)
+        for _ in range(c.epoch_length):
+            accept.append(batch.creator_step())
+            wel += batch.user_utilities().mean(1)
+            grp += batch.group_utilities()
+        grp /= c.epoch_length
+        welfare.append(wel / c.epoch_length)
+        welfare_default.append(default_welfare())
+        if mechanism != "none":
+            weights = np.stack([a.update(g) for a, g in zip(agents, grp)])
+        if checkpoint and (epoch + 1) % checkpoint == 0:
+            _write_partial(checkpoint_dir, preset, mechanism, seeds, np.stack(welfare, axis=1), np.stack(welfare_default, axis=1),
+                           time.perf_counter() - t0)
+    welfare = np.stack(welfare, axis=1)
+    welfare_default = np.stack(welfare_default, axis=1)
+    seconds = (time.perf_counter() - t0) / B
+    out = []
+    for b, s in enumerate(seeds):
+        m = batch.metrics(b)
+        from recogym_eco.components.groups import group_means
+
+        out.append({
+            "preset": preset, "mechanism": mechanism, "seed": s,
+            "welfare": welfare[b], "welfare_default": welfare_default[b],
+            "weights": batch.weights[b].copy(), "group_utility": grp[b],
+            "group_utility_default": group_means(batch.default_matching_user_utilities(b), batch.labels[b], c.num_groups),
+            "group_share": batch.group_shares[b], "exposure_gini": m["exposure_gini"],
+            "content_diversity": m["content_diversity"], "seconds": seconds,
+            "accept_rate_last": float(np.mean([a[b] for a in accept[-c.epoch_length:]])),
+            "rmse": (batch.instances[b].extra or {}).get("rmse"),
+        })
+    return out
 
 
-def _group_default(env) -> np.ndarray:
-    from recogym_eco.components.groups import group_means
-
-    return group_means(env.world.default_matching_user_utilities(), env.world.labels, env.config.num_groups)
-
-
-def _job(args: tuple) -> dict:
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    return episode(*args)
+def _job(args: tuple) -> list[dict]:
+    return batch_episodes(*args)
 
 
 def run_competition(args: argparse.Namespace, out: Path) -> None:
@@ -154,17 +198,19 @@ def run_competition(args: argparse.Namespace, out: Path) -> None:
         overrides["horizon"] = args.horizon
     if args.movielens_path and args.preset == "movielens":
         overrides["movielens_path"] = args.movielens_path
-    jobs = [(args.preset, m, s, overrides) for s in range(args.seed0, args.seed0 + args.seeds) for m in args.mechanisms]
+    seeds = list(range(args.seed0, args.seed0 + args.seeds))
+    chunks = [seeds[i : i + args.batch] for i in range(0, len(seeds), args.batch)]
+    jobs = [(args.preset, m, ch, overrides, args.checkpoint, str(out)) for ch in chunks for m in args.mechanisms]
     t0 = time.perf_counter()
-    results = []
+    results: list[dict] = []
     if args.workers > 1:
         with ProcessPoolExecutor(max_workers=args.workers) as ex:
             futs = [ex.submit(_job, j) for j in jobs]
-            for f in tqdm(as_completed(futs), total=len(futs), desc=f"{args.preset} episodes"):
-                results.append(f.result())
+            for f in tqdm(as_completed(futs), total=len(futs), desc=f"{args.preset} batches"):
+                results.extend(f.result())
     else:
-        for j in tqdm(jobs, desc=f"{args.preset} episodes"):
-            results.append(_job(j))
+        for j in tqdm(jobs, desc=f"{args.preset} batches"):
+            results.extend(_job(j))
     wall = time.perf_counter() - t0
     results.sort(key=lambda r: (r["seed"], MECHS.index(r["mechanism"])))
     write_results(args.preset, results, out, wall)
@@ -271,6 +317,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--mechanisms", nargs="+", choices=MECHS, default=list(MECHS))
     p.add_argument("--horizon", type=int, default=None, help="creator steps per episode (default: the preset's)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes")
+    p.add_argument("--batch", type=int, default=5, help="seeds simulated side by side in one process")
+    p.add_argument("--checkpoint", type=int, default=50, help="write partial welfare curves every N epochs (0: off)")
     p.add_argument("--movielens-path", default=None)
     p.add_argument("--toy-eta", type=float, default=0.05)
     p.add_argument("--toy-horizon", type=int, default=1000)

@@ -222,7 +222,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from agents.lore import LORE_PPO_DEFAULTS
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--timesteps", type=int, default=600_000, help="env steps of training (all envs together)")
+    p.add_argument("--timesteps", type=int, default=400_000, help="env steps of training (all envs together)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-envs", type=int, default=16)
     p.add_argument("--subproc", action="store_true", help="SubprocVecEnv instead of DummyVecEnv")
@@ -241,7 +241,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="comma list of agents.heuristics names to compare with (NoSignal inline if absent)")
     p.add_argument("--eval-argmax", action="store_true", help="also evaluate LoRe's deterministic (argmax) policy")
     p.add_argument("--save-to", type=Path, default=None, help="also copy the final model here")
-    p.add_argument("--threads", type=int, default=2, help="torch threads")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads (1: the policy is small, and 2 threads on a busy 2-core VM thrash)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--verbose", type=int, default=0)
     return p.parse_args(argv)

@@ -35,11 +35,12 @@ from agents.lore.trust import LearnedTrust
 
 ENV_ID = "recogym_eco/CreatorSuggestion-v0"
 
-#: Policy network (small on purpose: ~36k parameters, the saved zip is a few hundred kB).
+#: Policy network: small on purpose (~8k parameters, a ~0.1 MB zip): the per-creator network runs on
+#: batch x creators rows, so its width sets the update cost at 200+ creators.
 LORE_POLICY_KWARGS: dict[str, Any] = dict(
-    embed_dim=64,
-    encoder_layers=2,
-    head_dim=64,
+    embed_dim=32,
+    encoder_layers=1,
+    head_dim=32,
     pooling="mean_max",
     share_encoder=False,
 )

@@ -156,11 +156,20 @@ class ContentCompetitionEnv(gym.Env):
 
 
 def register_content_competition() -> None:
-    """Register ``recogym_eco/ContentCompetition-v0`` with Gymnasium (safe to call twice)."""
-    if ENV_ID in gym.registry:
+    """Register ``recogym_eco/ContentCompetition-v0`` with Gymnasium and the PettingZoo game as
+    ``recogym_eco/content_competition-v0`` (``pettingzoo.make("parallel" | "aec", ...)``); idempotent."""
+    if ENV_ID not in gym.registry:
+        gym.register(
+            id=ENV_ID,
+            entry_point="recogym_eco.envs.content_competition:ContentCompetitionEnv",
+            kwargs={"preset": "synthetic", "mechanism": "none"},
+        )
+    import pettingzoo
+
+    if not hasattr(pettingzoo, "register"):  # pettingzoo < 1.27 has no registry
         return
-    gym.register(
-        id=ENV_ID,
-        entry_point="recogym_eco.envs.content_competition:ContentCompetitionEnv",
-        kwargs={"preset": "synthetic", "mechanism": "none"},
-    )
+    game_id = "recogym_eco/content_competition-v0"
+    module = "recogym_eco.envs.content_competition_v0"
+    for kind, factory in (("parallel", "parallel_env"), ("aec", "env")):
+        if game_id not in getattr(pettingzoo, f"{kind}_registry"):
+            pettingzoo.register(kind, game_id, entry_point=f"{module}:{factory}")

@@ -101,6 +101,8 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
             # one object per agent, built once: accessors return the same object every call
             self._observation_spaces[a] = spaces.Box(lo, hi, dtype=np.float32)
             self._action_spaces[a] = spaces.Box(-np.float32(self.max_move), np.float32(self.max_move), shape=(d,), dtype=np.float32)
+        self.state_space = spaces.Box(-np.float32(self._bound), np.float32(self._bound), shape=(c.num_creators * d,),
+                                      dtype=np.float32)
         self.np_random, self.np_random_seed = seeding.np_random(None)
         self._steps = 0
 
@@ -198,8 +200,8 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
         pass
 
     def state(self) -> np.ndarray:
-        """All creators' strategies, flattened (float32)."""
-        return self.world.S.astype(np.float32).ravel()
+        """All creators' strategies, flattened (float32); see ``state_space``."""
+        return np.clip(self.world.S, -self._bound, self._bound).astype(np.float32).ravel()
 
     # ------------------------------------------------------------------ helpers
 

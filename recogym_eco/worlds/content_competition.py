@@ -42,8 +42,10 @@ __all__ = [
     "MECHANISMS",
     "PRESETS",
     "RELEVANCES",
+    "ContentCompetitionBatch",
     "ContentCompetitionConfig",
     "ContentCompetitionWorld",
+    "check_weights",
     "gini",
     "make_config",
     "match_probabilities",
@@ -95,7 +97,7 @@ class ContentCompetitionConfig:
     movielens_path: str | None = None
     num_common_items: int = 700
     num_private_items: int = 300
-    min_user_ratings: int = 100
+    min_user_ratings: int = 201
     mf_dim: int = 32
     mf_cache: str | None = None
 
@@ -212,7 +214,7 @@ _PRESET_DEFAULTS: dict[str, dict[str, Any]] = {
     ),
     "movielens": dict(
         preset="movielens", num_creators=20, relevance="dot", beta=0.1, top_k=20, eta=0.2, epoch_length=5,
-        horizon=3000, num_groups=15, dim=32, mf_dim=32,
+        horizon=3000, num_groups=15, dim=33, mf_dim=32,
     ),
 }
 
@@ -227,11 +229,10 @@ def make_config(preset: str = "synthetic", **overrides: Any) -> ContentCompetiti
         raise TypeError(f"unknown ContentCompetition parameter(s) {bad}; allowed: {sorted(names)}")
     kw = dict(_PRESET_DEFAULTS[preset])
     kw["preset"] = preset
-    if preset == "movielens" and "mf_dim" in overrides and "dim" not in overrides:
-        kw["dim"] = overrides["mf_dim"]
     kw.update(overrides)
     if preset == "movielens":
-        kw["dim"] = kw.get("mf_dim", 32)
+        # embeddings are [factors, 1] for users and [factors, item bias] for movies (see data.mf)
+        kw["dim"] = int(kw.get("mf_dim", 32)) + 1
     return ContentCompetitionConfig(**kw)
 
 
@@ -385,125 +386,175 @@ def _project_ball(S: np.ndarray, radius: float) -> np.ndarray:
     return S * np.minimum(1.0, radius / np.maximum(norms, 1e-300))
 
 
-class ContentCompetitionWorld:
-    """The simulation core shared by the Gymnasium and PettingZoo faces.
+def check_weights(config: ContentCompetitionConfig, weights: Any, num_worlds: int | None = None) -> np.ndarray:
+    """Validate group weights for ``config``: finite, within [w_min, w_max], shape (L,) or (B, L).
 
-    Typical use: ``reset(rng)``, ``set_weights(w)`` (one weight per user group, applied through the
-    configured mechanism), then ``creator_step()`` repeatedly (or ``run_epoch()``). State is read with
-    :attr:`strategies`, :meth:`user_utilities`, :meth:`welfare`, :meth:`creator_stats`.
+    Returns a float64 copy, shape (L,) when ``num_worlds`` is None, else (num_worlds, L). Raises
+    TypeError for non-numeric input and ValueError naming the allowed range or shape.
+    """
+    c = config
+    if isinstance(weights, (str, bytes)) or weights is None:
+        raise TypeError(f"weights must be an array of {c.num_groups} numbers, got {type(weights).__name__}")
+    try:
+        w = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"weights must be an array of {c.num_groups} numbers: {exc}") from None
+    if num_worlds is not None and w.shape == (c.num_groups,):
+        w = np.broadcast_to(w, (num_worlds, c.num_groups))
+    want = (c.num_groups,) if num_worlds is None else (num_worlds, c.num_groups)
+    if w.shape != want:
+        raise ValueError(f"weights must have shape ({c.num_groups},) (one per user group), got {np.shape(weights)}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite")
+    tol = 1e-6 * max(1.0, c.w_max)
+    if np.any(w < c.w_min - tol) or np.any(w > c.w_max + tol):
+        raise ValueError(
+            f"weights must lie in [w_min, w_max] = [{c.w_min}, {c.w_max}], got min {w.min():.6g}, max {w.max():.6g}"
+        )
+    return np.clip(w, c.w_min, c.w_max)
+
+
+class ContentCompetitionBatch:
+    """B independent worlds of one config, simulated side by side (the incremental engine).
+
+    Each world has its own ``np.random.Generator`` (instance sampling and LBR draws), so a world's
+    trajectory does not depend on how many worlds run beside it. Vectorising across worlds amortises
+    NumPy's per-call overhead over the inherently sequential creator loop. Per-user arrays are flat
+    over (world, user): row ``r = b * m + x``.
+
+    ``incremental=False`` (one world only) evaluates every proposal with the dense exact reference
+    :func:`match_probabilities` instead of the incremental lists; tests compare the two.
     """
 
-    def __init__(self, config: ContentCompetitionConfig, incremental: bool = True) -> None:
+    def __init__(self, config: ContentCompetitionConfig, num_worlds: int = 1, incremental: bool = True) -> None:
+        if isinstance(num_worlds, bool) or not isinstance(num_worlds, (int, np.integer)) or num_worlds < 1:
+            raise ValueError(f"num_worlds must be a positive int, got {num_worlds!r}")
+        if not incremental and num_worlds != 1:
+            raise ValueError("the exact reference (incremental=False) runs one world at a time")
         self.config = config
+        self.B = int(num_worlds)
         self.incremental = bool(incremental)
-        self.rng: np.random.Generator | None = None
-        self.instance: Instance | None = None
+        self.rngs: list[np.random.Generator] | None = None
         self.steps_done = 0
 
     # ---------------------------------------------------------------- setup
 
-    def reset(self, rng: np.random.Generator, instance: Instance | None = None) -> None:
-        """Sample a new population from ``rng`` (or use ``instance``) and reset strategies and weights."""
+    def reset(self, rngs: list[np.random.Generator], instances: list[Instance] | None = None) -> None:
+        """Sample each world's population from its generator (or use ``instances``); weights to 1."""
         c = self.config
-        self.rng = rng
-        inst = instance if instance is not None else sample_instance(c, rng)
-        self.instance = inst
-        self.X = np.ascontiguousarray(inst.X, dtype=np.float64)
-        self.m, self.d = self.X.shape
+        if len(rngs) != self.B:
+            raise ValueError(f"need {self.B} generators, got {len(rngs)}")
+        self.rngs = list(rngs)
+        insts = list(instances) if instances is not None else [sample_instance(c, r) for r in self.rngs]
+        self.instances = insts
+        X = np.stack([np.asarray(inst.X, dtype=np.float64) for inst in insts])
+        self.B, self.m, self.d = X.shape
+        self.X = X
+        self.Xf = X.reshape(self.B * self.m, self.d)
         self.n = c.num_creators
-        self.labels = np.asarray(inst.labels, dtype=np.int64)
         self.L = c.num_groups
-        counts = np.bincount(self.labels, minlength=self.L)
-        if counts.size != self.L or np.any(counts == 0):
+        self.labels = np.stack([np.asarray(inst.labels, dtype=np.int64) for inst in insts])
+        counts = np.stack([np.bincount(lab, minlength=self.L) for lab in self.labels])
+        if counts.shape[1] != self.L or np.any(counts == 0):
             raise ValueError("every user group must be non-empty")
         self.group_counts = counts
         self.group_shares = counts / self.m
-        self.S = np.array(inst.S0, dtype=np.float64)
-        self.item = None if inst.item0 is None else inst.item0.copy()
-        self._xx = (self.X * self.X).sum(1)
+        self.S = np.stack([np.asarray(inst.S0, dtype=np.float64) for inst in insts])
+        self.finite = c.finite_strategies
+        self.item = np.stack([inst.item0 for inst in insts]) if self.finite else None
+        self.xxf = (self.Xf * self.Xf).sum(1)
         self.steps_done = 0
-        self.last_accept_rate = 0.0
+        self.last_accept_rate = np.zeros(self.B)
         self._K = min(c.top_k, self.n)
-        self.weights = np.ones(self.L)
-        self._rw = np.ones(self.m)
-        self._rw_m = self._rw / self.m
-        self._invb = np.full(self.m, 1.0 / c.beta)
-        self._k = np.full(self.m, self._K, dtype=np.int64)
-        self.SigT = np.empty((self.n, self.m))
-        for i in range(self.n):
-            self.SigT[i] = self._column(self.S[i], None if self.item is None else self.item[i])
+        self.weights = np.ones((self.B, self.L))
+        BM = self.B * self.m
+        self._rw_m = np.full(BM, 1.0 / self.m)
+        self._invb = np.full(BM, 1.0 / c.beta)
+        self._k = np.full(BM, self._K, dtype=np.int64)
+        self._ar = np.arange(self.B)
+        self.SigT = np.stack([self._columns_world(b, self.S[b], self.item[b] if self.finite else None) for b in range(self.B)])
+        self._peak = float(c.max_relevance)
+        if c.mechanism == "HMT":
+            self._cap = int(min(math.ceil(c.top_k * c.w_max) + 1 + _LIST_SLACK, self.n))
+        else:
+            self._cap = int(min(self._K + 1 + _LIST_SLACK, self.n))
         if self.incremental:
             self._rebuild_lists()
 
     # ---------------------------------------------------------------- relevance and projection
 
-    def _column(self, s: np.ndarray, item: int | None = None) -> np.ndarray:
-        """sigma(s, x) for all users (m,)."""
+    def _columns_world(self, b: int, S: np.ndarray, items: np.ndarray | None) -> np.ndarray:
+        """sigma of strategies S (r, d) (or items) for every user of world b: (r, m)."""
         c = self.config
-        if item is not None:
-            return self.instance.item_relevance[item].copy()
+        if items is not None:
+            return self.instances[b].item_relevance[np.asarray(items)]
+        X = self.X[b]
         if c.relevance == "distance":
-            d2 = self._xx - 2.0 * (self.X @ s) + s @ s
+            d2 = (X * X).sum(1)[None, :] - 2.0 * S @ X.T + (S * S).sum(1)[:, None]
             return np.maximum(c.relevance_peak - np.sqrt(np.maximum(d2, 0.0)) / c.relevance_scale, 0.0)
-        lo, hi = self.instance.dot_range
-        return np.clip((self.X @ s - lo) / (hi - lo), 0.0, 1.0)
+        lo, hi = self.instances[b].dot_range
+        return np.clip((S @ X.T - lo) / (hi - lo), 0.0, 1.0)
 
-    def _column_rows(self, s: np.ndarray, Xr: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """sigma(s, x) for the users ``rows`` (ball strategies only)."""
+    def _columns(self, W: np.ndarray, S: np.ndarray, items: np.ndarray | None) -> np.ndarray:
+        """sigma for one strategy per world in W: S (|W|, d) -> (|W|, m)."""
         c = self.config
+        if items is not None:
+            return np.stack([self.instances[b].item_relevance[it] for b, it in zip(W.tolist(), items.tolist())])
+        X = self.X[W]
         if c.relevance == "distance":
-            d2 = self._xx[rows] - 2.0 * (Xr @ s) + s @ s
+            d2 = self.xxf.reshape(self.B, self.m)[W] - 2.0 * np.einsum("wmd,wd->wm", X, S) + (S * S).sum(1)[:, None]
             return np.maximum(c.relevance_peak - np.sqrt(np.maximum(d2, 0.0)) / c.relevance_scale, 0.0)
-        lo, hi = self.instance.dot_range
-        return np.clip((Xr @ s - lo) / (hi - lo), 0.0, 1.0)
+        lo = np.array([self.instances[b].dot_range[0] for b in W.tolist()])[:, None]
+        hi = np.array([self.instances[b].dot_range[1] for b in W.tolist()])[:, None]
+        return np.clip((np.einsum("wmd,wd->wm", X, S) - lo) / (hi - lo), 0.0, 1.0)
 
-    def _project(self, i: int, s: np.ndarray, exclude_current: bool = False) -> tuple[np.ndarray, int | None]:
-        """Projection onto S_i: the ball, or the nearest member (optionally other than the current one)."""
-        if not self.config.finite_strategies:
-            nrm = float(np.sqrt(s @ s))
-            r = self.config.strategy_radius
-            return (s * (r / nrm) if nrm > r else s.copy()), None
-        members = self.instance.members[i]
-        emb = self.instance.items[members]
-        dist = ((emb - s) ** 2).sum(1)
+    def _rows_relevance(self, R: np.ndarray, wR: np.ndarray, pts: np.ndarray, items: np.ndarray | None) -> np.ndarray:
+        """sigma of world w's point pts[w] (or item) for the flat rows R."""
+        c = self.config
+        xR = R % self.m
+        if items is not None:
+            out = np.empty(R.size)
+            for b in np.unique(wR).tolist():
+                sel = wR == b
+                out[sel] = self.instances[b].item_relevance[items[b], xR[sel]]
+            return out
+        P = pts[wR]
+        if c.relevance == "distance":
+            d2 = self.xxf[R] - 2.0 * np.einsum("rd,rd->r", self.Xf[R], P) + np.einsum("rd,rd->r", P, P)
+            return np.maximum(c.relevance_peak - np.sqrt(np.maximum(d2, 0.0)) / c.relevance_scale, 0.0)
+        lo = np.array([inst.dot_range[0] for inst in self.instances])[wR]
+        hi = np.array([inst.dot_range[1] for inst in self.instances])[wR]
+        return np.clip((np.einsum("rd,rd->r", self.Xf[R], P) - lo) / (hi - lo), 0.0, 1.0)
+
+    def _project_ball(self, T: np.ndarray) -> np.ndarray:
+        nrm = np.sqrt((T * T).sum(1, keepdims=True))
+        r = self.config.strategy_radius
+        return T * np.minimum(1.0, r / np.maximum(nrm, 1e-300))
+
+    def _project_items(self, b: int, i: int, s: np.ndarray, exclude_current: bool) -> int:
+        inst = self.instances[b]
+        members = inst.members[i]
+        dist = ((inst.items[members] - s) ** 2).sum(1)
         if exclude_current:
-            dist[members == self.item[i]] = np.inf
-        j = int(members[int(np.argmin(dist))])
-        return self.instance.items[j].copy(), j
+            dist[members == self.item[b, i]] = np.inf
+        return int(members[int(np.argmin(dist))])
 
     # ---------------------------------------------------------------- platform lever
 
     def check_weights(self, weights: Any) -> np.ndarray:
-        """Validate group weights: shape (L,), finite, within [w_min, w_max]; return float64 copy."""
-        c = self.config
-        if isinstance(weights, (str, bytes)) or weights is None:
-            raise TypeError(f"weights must be an array of {self.config.num_groups} numbers, got {type(weights).__name__}")
-        try:
-            w = np.asarray(weights, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"weights must be an array of {c.num_groups} numbers: {exc}") from None
-        if w.shape != (c.num_groups,):
-            raise ValueError(f"weights must have shape ({c.num_groups},) (one per user group), got {w.shape}")
-        if not np.all(np.isfinite(w)):
-            raise ValueError("weights must be finite")
-        tol = 1e-6 * max(1.0, c.w_max)
-        if np.any(w < c.w_min - tol) or np.any(w > c.w_max + tol):
-            raise ValueError(
-                f"weights must lie in [w_min, w_max] = [{c.w_min}, {c.w_max}], got min {w.min():.6g}, max {w.max():.6g}"
-            )
-        return np.clip(w, c.w_min, c.w_max)
+        """Validate weights: (L,) or (B, L), finite, within [w_min, w_max]; return a (B, L) float64 copy."""
+        return check_weights(self.config, weights, self.B)
 
     def set_weights(self, weights: Any) -> None:
-        """Deploy group weights through the mechanism (no effect under ``"none"``)."""
+        """Deploy group weights ((L,) for all worlds or (B, L)) through the mechanism."""
         c = self.config
         w = self.check_weights(weights)
-        self.weights = w
+        self.weights = w.copy()
         mech = c.mechanism
         if mech == "none":
             return
-        wx = w[self.labels]
+        wx = np.take_along_axis(w, self.labels, axis=1).ravel()
         if mech == "UIR":
-            self._rw = wx
             self._rw_m = wx / self.m
             if self.incremental:
                 self._sync_pack()
@@ -511,26 +562,23 @@ class ContentCompetitionWorld:
             self._invb = 1.0 / (c.beta * wx)
             if self.incremental:
                 self._sync_pack()
-                self.ET = np.exp((self.SigT - self._peak) * self._invb[None, :])
-                self._refresh_rows(np.arange(self.m))
+                self.ET = np.exp((self.SigT - self._peak) * self._invb.reshape(self.B, 1, self.m))
+                self._refresh_sums()
         elif mech == "HMT":
             k = np.clip(np.ceil(c.top_k * wx - 1e-9).astype(np.int64), 1, self.n)
-            if not np.array_equal(k, self._k):
-                self._k = k
-                if self.incremental:
-                    self._rebuild_lists()
+            changed = np.flatnonzero(k != self._k)
+            self._k = k
+            if self.incremental and changed.size:
+                self._sync_pack()
+                self._fill_rows(changed)
 
-    def deployed(self) -> dict[str, np.ndarray]:
-        """Per-user reward weight w(x), temperature beta(x) and truncation K(x) now in force."""
-        return {"w": self._rw.copy(), "beta": 1.0 / self._invb, "k": self._k.copy()}
-
-    # ---------------------------------------------------------------- top-(K+1) lists
+    # ---------------------------------------------------------------- lists
 
     def _rebuild_lists(self) -> None:
         """(Re)build every user's candidate list and the per-user caches from the relevance matrix.
 
-        Row x of the list holds the exact top-len(x) creators of user x (K(x) + 1 <= len(x) <= cap,
-        or all n): positions 0..K(x)-1 are the top-K(x) set (unsorted), positions K(x)..len-1 the
+        Row r of the list holds the exact top-len(r) creators of that user (K(x) + 1 <= len <= cap, or
+        all n): positions 0..K(x)-1 are the top-K(x) set (unsorted), positions K(x)..len-1 the
         "buffer" (unsorted). Cached per user: tau_out = min of the top part (the K-th value) at
         ``_tpos``, tau_in = max of the buffer (the (K+1)-th value) at ``_bpos``, ``_obound`` >= every
         creator outside the list, s_in = sum of exp((sigma - peak) / beta(x)) over the top part, s_out
@@ -538,44 +586,43 @@ class ContentCompetitionWorld:
         O(1) the users where the mover stays inside its part and rescans one part (O(cap)) where it
         crosses a boundary; a user whose list runs short is refilled from its full row (O(n)).
         """
-        n, m = self.n, self.m
-        self._peak = float(self.config.max_relevance)
         c = self.config
+        BM, n, cap = self.B * self.m, self.n, self._cap
         # largest change of sigma a single LBR proposal can cause (Lipschitz bound of the distance
         # relevance; radial projection onto the ball is non-expansive). inf: no row filtering.
-        self._reach = c.eta / c.relevance_scale if (c.relevance == "distance" and not c.finite_strategies) else np.inf
-        self._cap = int(min(self._k.max() + 1 + _LIST_SLACK, n))
-        cap = self._cap
-        self._Vt = np.full((m, cap), _NEG)
-        self._It = np.full((m, cap), -1, dtype=np.int64)
-        self._len = np.zeros(m, dtype=np.int64)
-        self._tpos = np.zeros(m, dtype=np.int64)
-        self._bpos = np.zeros(m, dtype=np.int64)
-        self._obound = np.full(m, _NEG)
-        self._posT = np.full((n + 1, m), cap, dtype=np.int64)
-        # per-user caches packed in one (m, 8) array so that a proposal gathers them in one call:
+        self._reach = c.eta / c.relevance_scale if (c.relevance == "distance" and not self.finite) else np.inf
+        self._Vt = np.full((BM, cap), _NEG)
+        self._It = np.full((BM, cap), -1, dtype=np.int64)
+        self._len = np.zeros(BM, dtype=np.int64)
+        self._tpos = np.zeros(BM, dtype=np.int64)
+        self._bpos = np.zeros(BM, dtype=np.int64)
+        self._obound = np.full(BM, _NEG)
+        self._posT = np.full((self.B, n + 1, self.m), cap, dtype=np.int64)
+        # per-user caches packed in one (BM, 8) array so that a proposal gathers them in one call:
         # 0 tau_in, 1 tau_out, 2 s_in, 3 s_out, 4 reward weight / m, 5 K(x), 6 1/beta(x), 7 tau_in - reach
-        self._pack = np.zeros((m, 8))
+        self._pack = np.zeros((BM, 8))
         self._tau_in, self._tau_out = self._pack[:, 0], self._pack[:, 1]
         self._s_in, self._s_out = self._pack[:, 2], self._pack[:, 3]
         self._thr = self._pack[:, 7]
         self._sync_pack()
-        self._num = np.zeros(m)
-        self.ET = np.exp((self.SigT - self._peak) * self._invb[None, :])
+        self._num = np.zeros(BM)
+        self.ET = np.exp((self.SigT - self._peak) * self._invb.reshape(self.B, 1, self.m))
         self._J = np.arange(cap)[None, :]
-        self._buf = np.empty((2, m))
-        self._ebuf = np.empty((2, m))
-        self._fill_rows(np.arange(m))
+        self._fill_rows(np.arange(BM))
 
     def _sync_pack(self) -> None:
         self._pack[:, 4] = self._rw_m
         self._pack[:, 5] = self._k
         self._pack[:, 6] = self._invb
 
+    def _wx(self, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return R // self.m, R % self.m
+
     def _fill_rows(self, rows: np.ndarray) -> None:
-        """Recompute lists and caches of ``rows`` from the relevance matrix (sorted, full length)."""
+        """Recompute lists and caches of flat ``rows`` from the relevance matrix."""
         n, cap = self.n, self._cap
-        sig = self.SigT[:, rows].T  # (r, n)
+        w, x = self._wx(rows)
+        sig = self.SigT[w, :, x]  # (r, n)
         r = rows.size
         if cap < n:
             part = np.argpartition(-sig, cap, axis=1)[:, : cap + 1]
@@ -590,10 +637,10 @@ class ContentCompetitionWorld:
         V = np.take_along_axis(pv, order, axis=1)
         Ix = np.take_along_axis(part, order, axis=1)
         old = self._It[rows]
-        self._posT[np.where(old < 0, n, old), rows[:, None]] = cap
+        self._posT[w[:, None], np.where(old < 0, n, old), x[:, None]] = cap
         self._Vt[rows] = V
         self._It[rows] = Ix
-        self._posT[Ix, rows[:, None]] = self._J
+        self._posT[w[:, None], Ix, x[:, None]] = self._J
         kx = self._k[rows]
         self._len[rows] = cap
         self._obound[rows] = ob
@@ -606,19 +653,19 @@ class ContentCompetitionWorld:
         self._refresh_sums(rows)
 
     def _refresh_sums(self, rows: np.ndarray | None = None) -> None:
-        """Exact softmax sums and numerators of ``rows`` (all users if None) from their top parts."""
+        """Exact softmax sums and numerators of ``rows`` (all if None) from their top parts."""
         if rows is None:
             V, kx, invb = self._Vt, self._k, self._invb
+            sl: Any = slice(None)
         else:
             V, kx, invb = self._Vt[rows], self._k[rows], self._invb[rows]
+            sl = rows
         e = np.exp((V - self._peak) * invb[:, None])
         e_in = np.where(self._J < kx[:, None], e, 0.0)
         s_in = e_in.sum(1)
-        sl = slice(None) if rows is None else rows
         self._s_in[sl] = s_in
         self._num[sl] = (e_in * V).sum(1)
-        tout = self._tau_out[sl]
-        self._s_out[sl] = s_in - np.exp((tout - self._peak) * invb)
+        self._s_out[sl] = s_in - np.exp((self._tau_out[sl] - self._peak) * invb)
         self._thr[sl] = self._tau_in[sl] - self._reach
 
     def _rescan_top(self, R: np.ndarray) -> None:
@@ -653,28 +700,33 @@ class ContentCompetitionWorld:
             moved = self._It[Rm, lm]
             self._Vt[Rm, sm] = self._Vt[Rm, lm]
             self._It[Rm, sm] = moved
-            self._posT[moved, Rm] = sm
+            self._posT[Rm // self.m, moved, Rm % self.m] = sm
         self._Vt[R, last] = _NEG
         self._It[R, last] = -1
         self._len[R] = last
 
-    def _apply_column(self, i: int, v: np.ndarray, ev: np.ndarray | None = None) -> None:
-        """Creator i's relevance column becomes ``v`` (e-values ``ev``): update matrix, lists, caches."""
+    def _apply_columns(self, W: np.ndarray, C: np.ndarray, v: np.ndarray, ev: np.ndarray | None = None) -> None:
+        """In worlds W, creator C[w]'s relevance column becomes v[w]: update matrix, lists, caches."""
         if not self.incremental:
-            self.SigT[i] = v
+            self.SigT[W, C] = v
             return
         if ev is None:
-            ev = np.exp((v - self._peak) * self._invb)
-        cap = self._cap
-        p = self._posT[i]
-        U = np.flatnonzero((p < cap) | (v > self._obound))
-        o_all, eo_all = self.SigT[i], self.ET[i]
-        oU, eoU = o_all[U], eo_all[U]
-        self.SigT[i] = v
-        self.ET[i] = ev
+            ev = np.exp((v - self._peak) * self._invb.reshape(self.B, self.m)[W])
+        m, cap = self.m, self._cap
+        p = self._posT[W, C]  # (|W|, m)
+        obw = self._obound.reshape(self.B, m)[W]
+        loc = np.flatnonzero((p < cap) | (v > obw))
+        lw, x = loc // m, loc % m
+        wU = W[lw]
+        U = wU * m + x
+        iU = C[lw]
+        o_all, eo_all = self.SigT[W, C], self.ET[W, C]
+        oU, eoU = o_all.ravel()[loc], eo_all.ravel()[loc]
+        self.SigT[W, C] = v
+        self.ET[W, C] = ev
         if U.size == 0:
             return
-        pU, kU, vU, evU = p[U], self._k[U], v[U], ev[U]
+        pU, kU, vU, evU = p.ravel()[loc], self._k[U], v.ravel()[loc], ev.ravel()[loc]
         tin, tout, ob = self._tau_in[U], self._tau_out[U], self._obound[U]
         top = pU < kU
         buf = (pU >= kU) & (pU < cap)
@@ -706,12 +758,13 @@ class ContentCompetitionWorld:
             if was_min.any():
                 rescan_top.append(R[was_min])
         if c2.any():  # leaves the top part: the buffer's best takes its slot
-            R, pp, vv, ti = U[c2], pU[c2], vU[c2], tin[c2]
+            R, pp, vv, ti, ii = U[c2], pU[c2], vU[c2], tin[c2], iU[c2]
+            wr, xr = wU[c2], x[c2]
             b = self._bpos[R]
             j = It[R, b]
             Vt[R, pp] = ti
             It[R, pp] = j
-            posT[j, R] = pp
+            posT[wr, j, xr] = pp
             e_t = np.exp((ti - peak) * invb[R])
             ds[c2] = e_t - eoU[c2]
             dn[c2] = e_t * ti - eoU[c2] * oU[c2]
@@ -721,23 +774,24 @@ class ContentCompetitionWorld:
             if keep.any():
                 Rk, bk = R[keep], b[keep]
                 Vt[Rk, bk] = vv[keep]
-                It[Rk, bk] = i
-                posT[i, Rk] = bk
+                It[Rk, bk] = ii[keep]
+                posT[wr[keep], ii[keep], xr[keep]] = bk
             if (~keep).any():
-                Rd = R[~keep]
-                posT[i, Rd] = cap
-                self._remove_slots(Rd, b[~keep])
+                d = ~keep
+                posT[wr[d], ii[d], xr[d]] = cap
+                self._remove_slots(R[d], b[d])
             rescan_buf.append(R)
         if c3.any():  # enters the top part from the buffer: swaps with the top's minimum
-            R, pp, vv, to = U[c3], pU[c3], vU[c3], tout[c3]
+            R, pp, vv, to, ii = U[c3], pU[c3], vU[c3], tout[c3], iU[c3]
+            wr, xr = wU[c3], x[c3]
             t = self._tpos[R]
             j = It[R, t]
             Vt[R, t] = vv
-            It[R, t] = i
-            posT[i, R] = t
+            It[R, t] = ii
+            posT[wr, ii, xr] = t
             Vt[R, pp] = to
             It[R, pp] = j
-            posT[j, R] = pp
+            posT[wr, j, xr] = pp
             e_t = np.exp((to - peak) * invb[R])
             ds[c3] = evU[c3] - e_t
             dn[c3] = evU[c3] * vv - e_t * to
@@ -756,18 +810,19 @@ class ContentCompetitionWorld:
                 rescan_buf.append(R[was_max])
         if c5.any():  # leaves the list from the buffer
             R = U[c5]
-            posT[i, R] = cap
+            posT[wU[c5], iU[c5], x[c5]] = cap
             self._remove_slots(R, pU[c5])
             rescan_buf.append(R)
         if c6.any() or c7.any():
             full = self._len[U] >= cap
         if c6.any():  # outsider jumps into the top part; the top's minimum drops to the buffer
-            R, vv, to = U[c6], vU[c6], tout[c6]
+            R, vv, to, ii = U[c6], vU[c6], tout[c6], iU[c6]
+            wr, xr = wU[c6], x[c6]
             t = self._tpos[R]
             j = It[R, t]
             Vt[R, t] = vv
-            It[R, t] = i
-            posT[i, R] = t
+            It[R, t] = ii
+            posT[wr, ii, xr] = t
             e_t = np.exp((to - peak) * invb[R])
             ds[c6] = evU[c6] - e_t
             dn[c6] = evU[c6] * vv - e_t * to
@@ -776,38 +831,39 @@ class ContentCompetitionWorld:
             if f.any():
                 Rf = R[f]
                 sl, val = self._buf_min(Rf)
-                posT[It[Rf, sl], Rf] = cap
+                posT[wr[f], It[Rf, sl], xr[f]] = cap
                 self._obound[Rf] = np.maximum(self._obound[Rf], val)
                 slot[f] = sl
             self._len[R[~f]] += 1
             Vt[R, slot] = to
             It[R, slot] = j
-            posT[j, R] = slot
+            posT[wr, j, xr] = slot
             self._tau_in[R] = to
             self._bpos[R] = slot
             rescan_top.append(R)
         if c7.any():  # outsider enters the buffer (evicting the buffer's minimum if full)
-            R, vv = U[c7], vU[c7]
+            R, vv, ii = U[c7], vU[c7], iU[c7]
+            wr, xr = wU[c7], x[c7]
             slot = self._len[R].copy()
             place = np.ones(R.size, dtype=bool)
             f = full[c7]
             if f.any():
-                Rf = R[f]
-                sl, val = self._buf_min(Rf)
-                better = vv[f] > val
                 fi = np.flatnonzero(f)
-                ev_rows, ev_slots = Rf[better], sl[better]
-                posT[It[ev_rows, ev_slots], ev_rows] = cap
-                self._obound[ev_rows] = np.maximum(self._obound[ev_rows], val[better])
-                slot[fi[better]] = ev_slots
-                stay_out = fi[~better]
-                place[stay_out] = False
-                self._obound[R[stay_out]] = np.maximum(self._obound[R[stay_out]], vv[stay_out])
+                Rf = R[fi]
+                sl, val = self._buf_min(Rf)
+                better = vv[fi] > val
+                eb = fi[better]
+                posT[wr[eb], It[R[eb], sl[better]], xr[eb]] = cap
+                self._obound[R[eb]] = np.maximum(self._obound[R[eb]], val[better])
+                slot[eb] = sl[better]
+                so = fi[~better]
+                place[so] = False
+                self._obound[R[so]] = np.maximum(self._obound[R[so]], vv[so])
             self._len[R[place & ~f]] += 1
             Rp, sp, vp = R[place], slot[place], vv[place]
             Vt[Rp, sp] = vp
-            It[Rp, sp] = i
-            posT[i, Rp] = sp
+            It[Rp, sp] = ii[place]
+            posT[wr[place], ii[place], xr[place]] = sp
             newmax = vp > self._tau_in[Rp]
             self._tau_in[Rp[newmax]] = vp[newmax]
             self._bpos[Rp[newmax]] = sp[newmax]
@@ -820,230 +876,300 @@ class ContentCompetitionWorld:
         short = U[(self._len[U] < np.minimum(self._k[U] + 1, self.n))]
         if short.size:
             self._fill_rows(short)
-        tU = self._tau_out[U]
-        self._s_out[U] = self._s_in[U] - np.exp((tU - peak) * invb[U])
+        self._s_out[U] = self._s_in[U] - np.exp((self._tau_out[U] - peak) * invb[U])
         self._thr[U] = self._tau_in[U] - self._reach
 
     # ---------------------------------------------------------------- utilities
 
-    def _utilities_for(self, i: int, cols: np.ndarray, ecols: np.ndarray | None = None) -> np.ndarray:
-        """u_i when creator i's relevance column is each row of ``cols`` (c, m), others fixed.
-
-        ``ecols`` are the matching e-values exp((cols - peak) / beta(x)) if already computed.
-        """
-        if not self.incremental:
-            return self._utilities_exact(i, cols)
-        if ecols is None:
-            ecols = np.exp((cols - self._peak) * self._invb)
-        k = self._k
-        in_top = self._posT[i] < k
-        tau = np.where(in_top, self._tau_in, self._tau_out)
-        A = np.where(in_top, self._s_in - self.ET[i], self._s_out)
-        bad = in_top & (A <= 1e-9 * self._s_in)
-        if bad.any():
-            # cancellation guard: creator i dominates these users; sum the others directly
-            rows = np.flatnonzero(bad)
-            e = np.exp((self._Vt[rows] - self._peak) * self._invb[rows, None])
-            keep = (self._J < k[rows, None]) & (self._It[rows] != i)
-            A[rows] = np.where(keep, e, 0.0).sum(1)
-        P = np.where(cols > tau, ecols / (A + ecols), 0.0)
-        ties = cols == tau
-        if ties.any():
-            # the proposal ties the K-th value of the others: tied creators share the remaining slots
-            ci, xs = np.nonzero(ties & (cols > 0))
-            if ci.size:
-                others = np.delete(self.SigT[:, xs], i, axis=0)  # (n-1, T)
-                val = cols[ci, xs]
-                a = (others > val).sum(0)
-                t = (others == val).sum(0)
-                P[ci, xs] = ecols[ci, xs] / (A[xs] + ecols[ci, xs]) * (k[xs] - a) / (t + 1)
-        return (P * cols) @ self._rw_m
-
-    def _utilities_rows(self, i: int, rows: np.ndarray, cols: np.ndarray, ecols: np.ndarray) -> np.ndarray:
-        """As :meth:`_utilities_for` restricted to ``rows`` (users outside contribute 0 to both)."""
-        C = self._pack[rows]
-        tau_in, tau_out, s_in, s_out, rw_m, k = C[:, 0], C[:, 1], C[:, 2], C[:, 3], C[:, 4], C[:, 5]
-        in_top = self._posT[i, rows] < k
+    def _utilities_rows(self, R: np.ndarray, wR: np.ndarray, iR: np.ndarray, cols: np.ndarray, ecols: np.ndarray) -> np.ndarray:
+        """Per-world u_i (2, B) for old/new columns ``cols`` (2, |R|) on flat rows R (others add 0)."""
+        xR = R % self.m
+        Cp = self._pack[R]
+        tau_in, tau_out, s_in, s_out, rw_m, k = Cp[:, 0], Cp[:, 1], Cp[:, 2], Cp[:, 3], Cp[:, 4], Cp[:, 5]
+        in_top = self._posT[wR, iR, xR] < k
         tau = np.where(in_top, tau_in, tau_out)
-        A = np.where(in_top, s_in - self.ET[i, rows], s_out)
+        A = np.where(in_top, s_in - ecols[0], s_out)
         bad = in_top & (A <= 1e-9 * s_in)
         if bad.any():
-            rb = rows[bad]
+            # cancellation guard: creator i dominates these users; sum the others directly
+            rb = R[bad]
             e = np.exp((self._Vt[rb] - self._peak) * self._invb[rb, None])
-            keep = (self._J < self._k[rb, None]) & (self._It[rb] != i)
+            keep = (self._J < self._k[rb, None]) & (self._It[rb] != iR[bad][:, None])
             A[bad] = np.where(keep, e, 0.0).sum(1)
         P = np.where(cols > tau, ecols / (A + ecols), 0.0)
-        ties = cols == tau
+        ties = (cols == tau) & (cols > 0)
         if ties.any():
-            ci, xl = np.nonzero(ties & (cols > 0))
-            if ci.size:
-                xs = rows[xl]
-                others = np.delete(self.SigT[:, xs], i, axis=0)
-                val = cols[ci, xl]
-                a = (others > val).sum(0)
-                t = (others == val).sum(0)
-                P[ci, xl] = ecols[ci, xl] / (A[xl] + ecols[ci, xl]) * (self._k[xs] - a) / (t + 1)
-        return (P * cols) @ rw_m
+            # the column ties the K-th value of the others: tied creators share the remaining slots
+            ci, xl = np.nonzero(ties)
+            others = self.SigT[wR[xl], :, xR[xl]].copy()  # (T, n)
+            others[np.arange(xl.size), iR[xl]] = -np.inf
+            val = cols[ci, xl]
+            a = (others > val[:, None]).sum(1)
+            t = (others == val[:, None]).sum(1)
+            P[ci, xl] = ecols[ci, xl] / (A[xl] + ecols[ci, xl]) * (self._k[R[xl]] - a) / (t + 1)
+        contrib = P * cols * rw_m
+        return np.stack([np.bincount(wR, weights=contrib[0], minlength=self.B),
+                         np.bincount(wR, weights=contrib[1], minlength=self.B)])
 
     def _utilities_exact(self, i: int, cols: np.ndarray) -> np.ndarray:
         out = np.empty(cols.shape[0])
-        sig = self.SigT.T.copy()
+        sig = self.SigT[0].T.copy()
         for c_idx in range(cols.shape[0]):
             sig[:, i] = cols[c_idx]
             P = match_probabilities(sig, self._invb, self._k)
-            out[c_idx] = (P[:, i] * cols[c_idx]) @ self._rw / self.m
+            out[c_idx] = (P[:, i] * cols[c_idx]) @ self._rw_m
         return out
 
-    def user_utilities(self) -> np.ndarray:
-        """Realised utility pi(x) of every user under the deployed matching (beta(x), K(x))."""
-        if not self.incremental:
-            P = match_probabilities(self.SigT.T, self._invb, self._k)
-            return (P * self.SigT.T).sum(1)
-        return self._num / self._s_in
+    # ---------------------------------------------------------------- dynamics
 
-    def welfare(self) -> float:
-        """Mean realised user utility W."""
-        return float(self.user_utilities().mean())
+    def creator_step(self, moves: dict[int, np.ndarray] | None = None) -> np.ndarray:
+        """One creator step in every world; returns each world's LBR acceptance rate (B,).
 
-    def default_matching_user_utilities(self) -> np.ndarray:
-        """pi(x) if the platform matched with the default (beta, K) - the content-only effect."""
+        Every creator, in an order drawn by its world's generator, proposes s_i + eta g_i (g uniform on
+        the sphere, drawn up front for all creators) and keeps the (projected) proposal if its utility
+        does not drop. ``moves`` (one world only) maps creator -> displacement applied at its turn
+        instead of an LBR proposal.
+        """
+        if self.rngs is None:
+            raise RuntimeError("call reset() before creator_step()")
+        if moves and self.B != 1:
+            raise ValueError("moves are supported for a single world only")
         c = self.config
-        P = self._match_dense(np.full(self.m, 1.0 / c.beta), np.full(self.m, self._K, dtype=np.int64))
-        return (P * self.SigT.T).sum(1)
+        B, n, d = self.B, self.n, self.d
+        orders = np.empty((B, n), dtype=np.int64)
+        G = np.empty((B, n, d))
+        for b, rng in enumerate(self.rngs):
+            orders[b] = rng.permutation(n)
+            G[b] = _unit_sphere(rng, n, d)
+        moves = moves or {}
+        raw = (not self.finite) and c.lbr_evaluate == "raw"
+        ar = self._ar
+        accepted = np.zeros(B)
+        proposals = np.zeros(B)
+        for t in range(n):
+            ib = orders[:, t]
+            if moves and int(ib[0]) in moves:
+                i = int(ib[0])
+                target = self.S[0, i] + np.asarray(moves[i], dtype=np.float64)
+                self._set_strategy(np.array([0]), ib[:1], target[None, :], exclude_current=False)
+                continue
+            proposals += 1
+            target = self.S[ar, ib] + c.eta * G[ar, ib]
+            if self.finite:
+                new_items = np.array([self._project_items(b, int(ib[b]), target[b], True) for b in range(B)])
+                s_new = np.stack([self.instances[b].items[new_items[b]] for b in range(B)])
+                pts = s_new
+            else:
+                new_items = None
+                s_new = self._project_ball(target)
+                pts = target if raw else s_new
+            if self.incremental:
+                o = self.SigT[ar, ib]  # (B, m)
+                Rl = np.flatnonzero(o > self._thr.reshape(B, self.m))
+                if Rl.size:
+                    wR = Rl // self.m
+                    R = Rl  # flat rows coincide with flat (world, user) indices
+                    iR = ib[wR]
+                    vR = self._rows_relevance(R, wR, pts, new_items)
+                    invbR = self._invb[R]
+                    cols = np.stack([o.ravel()[Rl], vR])
+                    ecols = np.stack([self.ET[ar, ib].ravel()[Rl], np.exp((vR - self._peak) * invbR)])
+                    u = self._utilities_rows(R, wR, iR, cols, ecols)
+                    acc = u[1] >= u[0] - ACCEPT_TOL
+                else:
+                    acc = np.ones(B, dtype=bool)
+            else:
+                i = int(ib[0])
+                v = self._columns(ar, pts, new_items)[0]
+                u_old, u_new = self._utilities_exact(i, np.stack([self.SigT[0, i], v]))
+                acc = np.array([u_new >= u_old - ACCEPT_TOL])
+            if acc.any():
+                A = np.flatnonzero(acc)
+                accepted[A] += 1
+                self.S[A, ib[A]] = s_new[A]
+                if self.finite:
+                    self.item[A, ib[A]] = new_items[A]
+                v = self._columns(A, s_new[A], None if new_items is None else new_items[A])
+                self._apply_columns(A, ib[A], v)
+        self.steps_done += 1
+        self.last_accept_rate = np.where(proposals > 0, accepted / np.maximum(proposals, 1), 0.0)
+        return self.last_accept_rate.copy()
 
-    def _match_dense(self, invb: np.ndarray, k: np.ndarray) -> np.ndarray:
-        return match_probabilities(self.SigT.T, invb, k)
+    def _set_strategy(self, W: np.ndarray, C: np.ndarray, target: np.ndarray, exclude_current: bool) -> None:
+        """Move creator C[w] of world w to the projection of target[w] (caller-driven moves)."""
+        if self.finite:
+            items = np.array([self._project_items(int(b), int(i), t, exclude_current) for b, i, t in zip(W, C, target)])
+            s_new = np.stack([self.instances[int(b)].items[it] for b, it in zip(W, items)])
+            self.item[W, C] = items
+        else:
+            items = None
+            s_new = self._project_ball(target)
+        self.S[W, C] = s_new
+        self._apply_columns(W, C, self._columns(W, s_new, items))
 
-    def match_probabilities(self) -> np.ndarray:
-        """(m, n) matching probabilities under the deployed matching (exact, dense)."""
-        return match_probabilities(self.SigT.T, self._invb, self._k)
+    # ---------------------------------------------------------------- read-outs
 
-    def creator_utilities_exact(self) -> np.ndarray:
-        """u_i for every creator (dense exact reference)."""
-        P = self.match_probabilities()
-        return (P * self.SigT.T * self._rw[:, None]).sum(0) / self.m
-
-    def creator_stats(self) -> dict[str, np.ndarray]:
-        """Exposure (n,), utility (n,) and exposure by user group (n, L) under the deployed matching."""
-        n, m = self.n, self.m
+    def user_utilities(self) -> np.ndarray:
+        """Realised utility pi(x) of every user, (B, m), under the deployed matching."""
         if not self.incremental:
-            P = self.match_probabilities()
+            P = match_probabilities(self.SigT[0].T, self._invb, self._k)
+            return (P * self.SigT[0].T).sum(1)[None, :]
+        return (self._num / self._s_in).reshape(self.B, self.m)
+
+    def group_utilities(self) -> np.ndarray:
+        """(B, L) mean realised utility per user group."""
+        pi = self.user_utilities()
+        return np.stack([group_means(pi[b], self.labels[b], self.L) for b in range(self.B)])
+
+    def deployed_world(self, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        sl = slice(b * self.m, (b + 1) * self.m)
+        return self._rw_m[sl] * self.m, self._invb[sl], self._k[sl]
+
+    def match_probabilities(self, b: int = 0) -> np.ndarray:
+        """(m, n) matching probabilities of world b under the deployed matching (exact, dense)."""
+        _, invb, k = self.deployed_world(b)
+        return match_probabilities(self.SigT[b].T, invb, k)
+
+    def creator_stats(self, b: int = 0) -> dict[str, np.ndarray]:
+        """Exposure (n,), utility (n,) and exposure by user group (n, L) of world b."""
+        n, m, L = self.n, self.m, self.L
+        rw, invb, k = self.deployed_world(b)
+        labels = self.labels[b]
+        if not self.incremental:
+            P = self.match_probabilities(b)
             expo = P.sum(0) / m
-            util = (P * self.SigT.T * self._rw[:, None]).sum(0) / m
-            by_group = np.stack([np.bincount(self.labels, weights=P[:, j], minlength=self.L) for j in range(n)]) / m
+            util = (P * self.SigT[b].T * rw[:, None]).sum(0) / m
+            by_group = np.stack([np.bincount(labels, weights=P[:, j], minlength=L) for j in range(n)]) / m
             return {"exposure": expo, "utility": util, "exposure_by_group": by_group}
-        V, Ix, k = self._Vt, self._It, self._k
-        J = self._J
-        inside = J < k[:, None]
-        e = np.exp((V - self._peak) * self._invb[:, None])
-        P = np.where(inside, e / self._s_in[:, None], 0.0)
-        rows = np.arange(m)
-        tie = (k < n) & (V[rows, k - 1] == V[rows, k])
-        idx = np.where(inside, Ix, 0)
+        sl = slice(b * m, (b + 1) * m)
+        V, Ix = self._Vt[sl], self._It[sl]
+        inside = self._J < k[:, None]
+        e = np.exp((V - self._peak) * invb[:, None])
+        P = np.where(inside, e / self._s_in[sl, None], 0.0)
+        tie = (k < n) & (self._tau_out[sl] == self._tau_in[sl])
         w_rows = np.where(tie[:, None], 0.0, P)
+        idx = np.where(inside, Ix, 0)
         expo = np.bincount(idx.ravel(), weights=w_rows.ravel(), minlength=n)
-        util = np.bincount(idx.ravel(), weights=(w_rows * np.where(inside, V, 0.0) * self._rw[:, None]).ravel(), minlength=n)
-        grp = (idx * self.L + self.labels[:, None]).ravel()
-        by_group = np.bincount(grp, weights=w_rows.ravel(), minlength=n * self.L).reshape(n, self.L)
+        util = np.bincount(idx.ravel(), weights=(w_rows * np.where(inside, V, 0.0) * rw[:, None]).ravel(), minlength=n)
+        grp = (idx * L + labels[:, None]).ravel()
+        by_group = np.bincount(grp, weights=w_rows.ravel(), minlength=n * L).reshape(n, L)
         T = np.flatnonzero(tie)
         if T.size:
-            Pt = match_probabilities(self.SigT[:, T].T, self._invb[T], k[T])
+            Pt = match_probabilities(self.SigT[b][:, T].T, invb[T], k[T])
             expo += Pt.sum(0)
-            util += (Pt * self.SigT[:, T].T * self._rw[T, None]).sum(0)
+            util += (Pt * self.SigT[b][:, T].T * rw[T, None]).sum(0)
             for j in range(n):
-                by_group[j] += np.bincount(self.labels[T], weights=Pt[:, j], minlength=self.L)
+                by_group[j] += np.bincount(labels[T], weights=Pt[:, j], minlength=L)
         return {"exposure": expo / m, "utility": util / m, "exposure_by_group": by_group / m}
 
-    def metrics(self) -> dict[str, Any]:
-        """Section-9 metrics of the current state (one snapshot)."""
-        pi = self.user_utilities()
-        cs = self.creator_stats()
+    def default_matching_user_utilities(self, b: int = 0) -> np.ndarray:
+        """pi(x) of world b if the platform matched with the default (beta, K): the content-only effect."""
+        c = self.config
+        P = match_probabilities(self.SigT[b].T, 1.0 / c.beta, self._K)
+        return (P * self.SigT[b].T).sum(1)
+
+    def metrics(self, b: int = 0) -> dict[str, Any]:
+        """Section-9 metrics of world b's current state (one snapshot)."""
+        pi = self.user_utilities()[b]
+        cs = self.creator_stats(b)
         target = np.argmax(cs["exposure_by_group"], axis=1)
         return {
             "welfare": float(pi.mean()),
-            "group_utility": group_means(pi, self.labels, self.L),
+            "group_utility": group_means(pi, self.labels[b], self.L),
             "exposure_gini": gini(cs["exposure"]),
             "content_diversity": _entropy(np.bincount(target, minlength=self.L).astype(np.float64)),
             "creator_utility_mean": float(cs["utility"].mean()),
         }
 
-    # ---------------------------------------------------------------- dynamics
+    def check_consistency(self) -> float:
+        """Max abs difference between the incremental caches and a full rebuild (for tests)."""
+        if not self.incremental:
+            return 0.0
+        pi = self.user_utilities().copy()
+        names = ("_tau_in", "_tau_out", "_s_in", "_s_out")
+        old = [getattr(self, a).copy() for a in names] + [self.ET.copy()]
+        k = self._k
+        top_old = np.sort(np.where(self._J < k[:, None], self._Vt, np.inf), axis=1)
+        ok_pos = all(
+            self._posT[r // self.m, self._It[r, j], r % self.m] == j
+            for r in range(self.B * self.m) for j in range(self._len[r])
+        )
+        self._rebuild_lists()
+        top_new = np.sort(np.where(self._J < k[:, None], self._Vt, np.inf), axis=1)
+        diffs = [np.abs(self.user_utilities() - pi).max(), 0.0 if ok_pos else np.inf]
+        fin = np.isfinite(top_old)
+        same = np.array_equal(fin, np.isfinite(top_new))
+        diffs.append(np.abs(top_old[fin] - top_new[fin]).max() if same else np.inf)
+        for a, o in zip(list(names) + ["ET"], old):
+            diffs.append(np.abs(o - getattr(self, a)).max())
+        return float(max(diffs))
+
+
+class ContentCompetitionWorld:
+    """One world: the simulation core shared by the Gymnasium and PettingZoo faces.
+
+    A thin single-world view of :class:`ContentCompetitionBatch`. Typical use: ``reset(rng)``,
+    ``set_weights(w)`` (one weight per user group, applied through the configured mechanism), then
+    ``creator_step()`` repeatedly (or ``run_epoch()``). ``incremental=False`` is the dense exact
+    reference used by the tests.
+    """
+
+    def __init__(self, config: ContentCompetitionConfig, incremental: bool = True) -> None:
+        self.config = config
+        self.incremental = bool(incremental)
+        self.batch = ContentCompetitionBatch(config, 1, incremental)
+        self.rng: np.random.Generator | None = None
+        self.instance: Instance | None = None
+
+    def reset(self, rng: np.random.Generator, instance: Instance | None = None) -> None:
+        """Sample a new population from ``rng`` (or use ``instance``); strategies and weights reset."""
+        self.rng = rng
+        self.batch.reset([rng], None if instance is None else [instance])
+        bt = self.batch
+        self.instance = bt.instances[0]
+        self.X, self.labels, self.S = bt.X[0], bt.labels[0], bt.S[0]
+        self.m, self.n, self.d, self.L = bt.m, bt.n, bt.d, bt.L
+        self.group_counts, self.group_shares = bt.group_counts[0], bt.group_shares[0]
+
+    @property
+    def item(self) -> np.ndarray | None:
+        return None if self.batch.item is None else self.batch.item[0]
+
+    @property
+    def SigT(self) -> np.ndarray:  # noqa: N802 - matrix name
+        """(n, m) relevance of every creator for every user."""
+        return self.batch.SigT[0]
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.batch.weights[0]
+
+    @property
+    def steps_done(self) -> int:
+        return self.batch.steps_done
+
+    @property
+    def last_accept_rate(self) -> float:
+        return float(self.batch.last_accept_rate[0])
+
+    def check_weights(self, weights: Any) -> np.ndarray:
+        """Validate group weights: shape (L,), finite, within [w_min, w_max]; return float64 copy."""
+        return check_weights(self.config, weights)
+
+    def set_weights(self, weights: Any) -> None:
+        """Deploy group weights through the mechanism (no effect under ``"none"``)."""
+        self.batch.set_weights(self.check_weights(weights))
+
+    def deployed(self) -> dict[str, np.ndarray]:
+        """Per-user reward weight w(x), temperature beta(x) and truncation K(x) now in force."""
+        rw, invb, k = self.batch.deployed_world(0)
+        return {"w": rw.copy(), "beta": 1.0 / invb, "k": k.copy()}
 
     def creator_step(self, moves: dict[int, np.ndarray] | None = None) -> float:
-        """One creator step: every creator, in random order, makes one LBR proposal (or ``moves[i]``).
-
-        ``moves`` maps creator index -> displacement in R^d applied at its turn (then projected),
-        for creators driven by the caller. Returns the fraction of LBR proposals accepted.
-        """
+        """One creator step (see :meth:`ContentCompetitionBatch.creator_step`); returns acceptance rate."""
         if self.rng is None:
             raise RuntimeError("call reset() before creator_step()")
-        c = self.config
-        rng = self.rng
-        order = rng.permutation(self.n)
-        g = _unit_sphere(rng, self.n, self.d)
-        moves = moves or {}
-        accepted = proposals = 0
-        finite = c.finite_strategies
-        raw = (not finite) and c.lbr_evaluate == "raw"
-        inc = self.incremental
-        if inc:
-            buf, ebuf, invb, peak = self._buf, self._ebuf, self._invb, self._peak
-        for i in order.tolist():
-            if i in moves:
-                s_new, item = self._project(i, self.S[i] + np.asarray(moves[i], dtype=np.float64))
-                self._move(i, s_new, item, self._column(s_new, item))
-                continue
-            proposals += 1
-            target = self.S[i] + c.eta * g[i]
-            if finite:
-                s_new, item = self._project(i, target, exclude_current=True)
-                v = self._column(s_new, item)
-            else:
-                item = None
-                s_new, _ = self._project(i, target)
-                v = self._column(target if raw else s_new)
-            if inc and not finite:
-                rows = np.flatnonzero(self.SigT[i] > self._thr)
-                if rows.size:
-                    pt = target if raw else s_new
-                    Xr = self.X[rows]
-                    vr = self._column_rows(pt, Xr, rows)
-                    cols = np.stack([self.SigT[i, rows], vr])
-                    ecols = np.stack([self.ET[i, rows], np.exp((vr - peak) * invb[rows])])
-                    u_old, u_new = self._utilities_rows(i, rows, cols, ecols)
-                else:
-                    u_old = u_new = 0.0
-                if u_new >= u_old - ACCEPT_TOL:
-                    accepted += 1
-                    self._move(i, s_new, None, self._column(s_new))
-                continue
-            if inc:
-                buf[0] = self.SigT[i]
-                buf[1] = v
-                ebuf[0] = self.ET[i]
-                ev = ebuf[1]
-                np.subtract(v, peak, out=ev)
-                np.multiply(ev, invb, out=ev)
-                np.exp(ev, out=ev)
-                u_old, u_new = self._utilities_for(i, buf, ebuf)
-            else:
-                u_old, u_new = self._utilities_for(i, np.stack([self.SigT[i], v]))
-            if u_new >= u_old - ACCEPT_TOL:
-                accepted += 1
-                if raw and not np.array_equal(s_new, target):
-                    v = self._column(s_new)
-                    self._move(i, s_new, item, v)
-                else:
-                    self._move(i, s_new, item, v, ebuf[1].copy() if inc else None)
-        self.steps_done += 1
-        self.last_accept_rate = accepted / proposals if proposals else 0.0
-        return self.last_accept_rate
-
-    def _move(self, i: int, s_new: np.ndarray, item: int | None, v: np.ndarray, ev: np.ndarray | None = None) -> None:
-        self.S[i] = s_new
-        if item is not None:
-            self.item[i] = item
-        self._apply_column(i, v, ev)
+        return float(self.batch.creator_step(moves)[0])
 
     def run_epoch(self, num_steps: int | None = None, record: bool = False) -> dict[str, Any]:
         """``num_steps`` (default: epoch_length) creator steps under the current weights.
@@ -1068,6 +1194,36 @@ class ContentCompetitionWorld:
             out["trajectory"] = np.stack(traj)
         return out
 
+    def user_utilities(self) -> np.ndarray:
+        """Realised utility pi(x) of every user under the deployed matching (beta(x), K(x))."""
+        return self.batch.user_utilities()[0]
+
+    def welfare(self) -> float:
+        """Mean realised user utility W."""
+        return float(self.user_utilities().mean())
+
+    def default_matching_user_utilities(self) -> np.ndarray:
+        """pi(x) if the platform matched with the default (beta, K) - the content-only effect."""
+        return self.batch.default_matching_user_utilities(0)
+
+    def match_probabilities(self) -> np.ndarray:
+        """(m, n) matching probabilities under the deployed matching (exact, dense)."""
+        return self.batch.match_probabilities(0)
+
+    def creator_utilities_exact(self) -> np.ndarray:
+        """u_i for every creator (dense exact reference)."""
+        rw, _, _ = self.batch.deployed_world(0)
+        P = self.match_probabilities()
+        return (P * self.SigT.T * rw[:, None]).sum(0) / self.m
+
+    def creator_stats(self) -> dict[str, np.ndarray]:
+        """Exposure (n,), utility (n,) and exposure by user group (n, L) under the deployed matching."""
+        return self.batch.creator_stats(0)
+
+    def metrics(self) -> dict[str, Any]:
+        """Section-9 metrics of the current state (one snapshot)."""
+        return self.batch.metrics(0)
+
     @property
     def strategies(self) -> np.ndarray:
         """Copy of the creators' current strategies (n, d)."""
@@ -1075,16 +1231,4 @@ class ContentCompetitionWorld:
 
     def check_consistency(self) -> float:
         """Max abs difference between the incremental caches and a full rebuild (for tests)."""
-        if not self.incremental:
-            return 0.0
-        pi = self.user_utilities().copy()
-        caches = [a.copy() for a in (self._tau_in, self._tau_out, self._s_in, self._s_out, self.ET)]
-        kx = self._k.copy()
-        head = np.where(self._J <= kx[:, None], self._Vt, 0.0)
-        self._rebuild_lists()
-        head2 = np.where(self._J[:, : head.shape[1]] <= kx[:, None], self._Vt[:, : head.shape[1]], 0.0)
-        fresh = (self._tau_in, self._tau_out, self._s_in, self._s_out, self.ET)
-        diffs = [np.abs(self.user_utilities() - pi).max(), np.abs(head - head2).max()]
-        for old, new in zip(caches, fresh):
-            diffs.append(np.abs(np.where(np.isfinite(old), old, 0) - np.where(np.isfinite(new), new, 0)).max())
-        return float(max(diffs))
+        return self.batch.check_consistency()
