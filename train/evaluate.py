@@ -3,7 +3,8 @@
 A policy is named by a spec: a suggestion policy (``NoSignal``, ``Random``, ``MostClick``,
 ``MostHistoryClick``, ``LoRe`` = the shipped model, or a path to a saved SB3 model), optionally
 joined with ``+`` to a ranker (``PMMF``, ``FairRec``) and/or the reward lever (``Reweight``). A
-lever named alone runs with NoSignal suggestions: ``PMMF`` = ``NoSignal+PMMF``.
+lever named alone runs with NoSignal suggestions: ``PMMF`` = ``NoSignal+PMMF``. ``label=spec``
+names a spec in the tables (``LoRe-skewed=results/lore/skewed_s0/model.zip+PMMF``).
 
     python -m train.evaluate --preset default --seeds 10 \\
         --policies NoSignal MostClick MostHistoryClick Reweight PMMF FairRec LoRe LoRe+PMMF LoRe+FairRec
@@ -50,7 +51,8 @@ class PolicySpec:
 
     @classmethod
     def parse(cls, spec: str) -> PolicySpec:
-        parts = spec.split("+")
+        name, _, body = spec.rpartition("=") if "=" in spec else (spec, "", spec)
+        parts = body.split("+")
         rankers = [p for p in parts if p in RANKERS]
         reweight = "Reweight" in parts
         rest = [p for p in parts if p not in RANKERS and p != "Reweight"]
@@ -60,7 +62,7 @@ class PolicySpec:
         if suggestion not in HEURISTICS and suggestion != "LoRe" and not suggestion.endswith(".zip"):
             raise ValueError(f"unknown suggestion policy {suggestion!r} in {spec!r}: use one of "
                              f"{sorted(HEURISTICS) + ['LoRe']} or a path to a saved model (.zip)")
-        return cls(spec, suggestion, rankers[0] if rankers else None, reweight)
+        return cls(name, suggestion, rankers[0] if rankers else None, reweight)
 
 
 def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str, Any]) -> tuple[gym.Env, Any]:
@@ -80,12 +82,12 @@ def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str,
     if not Path(path).is_file():
         raise FileNotFoundError(f"no saved model at {path}: train one with `python -m train.train_lore` "
                                 f"(or pass the path of a saved SB3 model)")
-    if path not in models:
-        from agents.lore import LoRePolicyPredictor
+    from agents.lore import LoRePolicyPredictor, load_lore
 
-        models[path] = LoRePolicyPredictor(path)
-    models[path].model.set_random_seed(seed)
-    return env, models[path]
+    if path not in models:
+        models[path] = load_lore(path)
+    models[path].set_random_seed(seed)
+    return env, LoRePolicyPredictor(models[path], features_env=env)
 
 
 def run_episode(env: gym.Env, policy: Any, seed: int) -> list[dict[str, float]]:

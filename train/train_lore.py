@@ -8,12 +8,12 @@
 Outputs under ``--out`` (default ``results/lore/<preset>_s<seed>``):
 ``model.zip`` (SB3 format, load with ``agents.lore.load_lore`` or ``PPO.load``), ``tb/`` (TensorBoard:
 ``tensorboard --logdir <out>/tb``), ``checkpoints/``, ``monitor/`` (per-episode raw clicks of every
-training env), ``curve.csv`` (mean training episode clicks per rollout), ``eval.json`` and ``eval.md``
-(held-out evaluation), ``config.json``.
+training env), ``curve.csv`` (mean training episode clicks per rollout), ``eval/`` (held-out
+evaluation by ``train/evaluate.py``: ``summary.md``, ``rounds.csv``, plots), ``config.json``.
 
 Evaluation: ``--eval-episodes`` held-out seeds ``--eval-seed-base + i`` (training worlds are seeded from
-``--seed``, far below), each policy plays the same seeds; the table gives mean ± 95% CI (Student t) of
-episode clicks, and of the paired difference LoRe - baseline.
+``--seed``, far below); every policy plays the same seeds; the table gives mean ± 95% CI (Student t)
+and paired differences policy − LoRe.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import argparse
 import csv
 import importlib.util
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -35,49 +34,12 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import torch as th  # noqa: E402
 
-# Experiment presets: env kwargs of CreatorSuggestion-v0 (paper scale unless stated).
-PRESETS: dict[str, dict[str, Any]] = {
-    "default": {},
-    "balanced": {"preference_skew": 0.0},
-    "skewed": {"preference_skew": 2.0},
-    "movielens": {"user_preferences": "movielens"},
-    "trust0.4": {"trust_mean": 0.4, "trust_dynamics": "clicks"},
-    "trust0.6": {"trust_mean": 0.6, "trust_dynamics": "clicks"},
-    "trust0.8": {"trust_mean": 0.8, "trust_dynamics": "clicks"},
-    "random_history": {"creator_fallback": "random_history"},
-    "most_clicked_history": {"creator_fallback": "most_clicked_history"},
-    "cfd": {"creator_fallback": "cfd"},
-    "simuline": {"creator_fallback": "simuline"},
-}
+from train.evaluate import evaluate as evaluate_policies  # noqa: E402
+from train.presets import PRESETS  # noqa: E402
+from train.presets import env_kwargs as env_kwargs_of  # noqa: E402
 
-
-def load_presets() -> dict[str, dict[str, Any]]:
-    """The project's shared presets (``train/presets.py``, ``PRESETS``) when present, else the local ones."""
-    try:
-        from train.presets import PRESETS as shared  # type: ignore[import-not-found]
-
-        return {**PRESETS, **shared}
-    except Exception:
-        return PRESETS
-
-
-def t_quantile(n: int) -> float:
-    """0.975 quantile of Student's t with n - 1 degrees of freedom."""
-    if n < 2:
-        return float("nan")
-    try:
-        from scipy import stats
-
-        return float(stats.t.ppf(0.975, n - 1))
-    except Exception:
-        return 1.96
-
-
-def mean_ci(x: np.ndarray) -> tuple[float, float]:
-    x = np.asarray(x, dtype=np.float64)
-    if x.size < 2:
-        return float(x.mean()), float("nan")
-    return float(x.mean()), t_quantile(x.size) * float(x.std(ddof=1)) / math.sqrt(x.size)
+#: Rollout state left out of a shipped model (``PPO.load`` rebuilds it on the next ``learn``).
+SHIP_EXCLUDE = ("_last_obs", "_last_original_obs", "_last_episode_starts", "ep_info_buffer", "ep_success_buffer")
 
 
 def make_progress_callback(total: int):
@@ -133,91 +95,6 @@ def make_curve_callback(path: Path):
     return CurveCallback()
 
 
-def run_episode(env, policy, seed: int, deterministic: bool) -> dict[str, float]:
-    """One episode with an SB3-style ``policy.predict``; returns clicks and retention metrics."""
-    obs, _ = env.reset(seed=seed)
-    total, rounds, diversity = 0.0, 0, []
-    info: dict[str, Any] = {}
-    while True:
-        action, _ = policy.predict(obs, deterministic=deterministic)
-        obs, reward, terminated, truncated, info = env.step(action)
-        total += reward
-        rounds += 1
-        diversity.append(info.get("content_diversity", np.nan))
-        if terminated or truncated:
-            break
-    return {"clicks": total, "rounds": rounds, "present_creators": float(info.get("present_creators", np.nan)),
-            "content_diversity": float(np.nanmean(diversity))}
-
-
-def evaluate(model, env_kwargs: dict[str, Any], seeds: list[int], baselines: list[str], trust: str,
-             lore_modes: list[str]) -> dict[str, Any]:
-    """Every policy on the same held-out seeds; paired differences against LoRe."""
-    import gymnasium as gym
-
-    import recogym_eco  # noqa: F401
-    from agents.lore import LearnedTrust
-
-    def make_env():
-        env = gym.make("recogym_eco/CreatorSuggestion-v0", **env_kwargs)
-        return LearnedTrust(env) if trust == "learned" else env
-
-    try:
-        from agents import heuristics
-    except Exception:  # heuristics not available: NoSignal inline
-        heuristics = None
-
-    class ZeroAction:
-        def predict(self, obs, state=None, episode_start=None, deterministic=True):
-            return np.zeros(np.asarray(obs).shape[-2], dtype=np.int64), state
-
-    per_policy: dict[str, list[dict[str, float]]] = {}
-    for mode in lore_modes:
-        name = "LoRe" if mode == "stochastic" else "LoRe (argmax)"
-        env = make_env()
-        th.manual_seed(12345)
-        per_policy[name] = [run_episode(env, model, s, deterministic=(mode == "argmax")) for s in seeds]
-    for name in baselines:
-        env = make_env()
-        if heuristics is not None and name in getattr(heuristics, "HEURISTICS", {}):
-            policy = heuristics.HEURISTICS[name](env, seed=0)
-        elif name == "NoSignal":
-            policy = ZeroAction()
-        else:
-            print(f"  (skipping unknown baseline {name})")
-            continue
-        per_policy[name] = [run_episode(env, policy, s, deterministic=True) for s in seeds]
-
-    ref_name = "LoRe" if "LoRe" in per_policy else next(iter(per_policy))
-    ref = np.array([r["clicks"] for r in per_policy[ref_name]])
-    table = {}
-    for name, runs in per_policy.items():
-        clicks = np.array([r["clicks"] for r in runs])
-        row = {"clicks": mean_ci(clicks), "present_creators": mean_ci([r["present_creators"] for r in runs]),
-               "content_diversity": mean_ci([r["content_diversity"] for r in runs]),
-               "clicks_per_episode": clicks.tolist()}
-        if name != ref_name:
-            row[f"{ref_name}_minus"] = mean_ci(ref - clicks)
-        table[name] = row
-    return {"seeds": seeds, "reference": ref_name, "table": table}
-
-
-def format_eval(result: dict[str, Any]) -> str:
-    ref = result["reference"]
-    lines = [f"Held-out seeds {result['seeds'][0]}..{result['seeds'][-1]} ({len(result['seeds'])} episodes); "
-             "mean ± 95% CI (Student t)", "",
-             f"| policy | episode clicks | {ref} − policy (paired) | creators present at end | content diversity |",
-             "|---|---|---|---|---|"]
-    for name, row in result["table"].items():
-        c, ci = row["clicks"]
-        diff = row.get(f"{ref}_minus")
-        d = f"{diff[0]:+.1f} ± {diff[1]:.1f}" if diff else "—"
-        p, pci = row["present_creators"]
-        cd, cdci = row["content_diversity"]
-        lines.append(f"| {name} | {c:.1f} ± {ci:.1f} | {d} | {p:.1f} ± {pci:.1f} | {cd:.3f} ± {cdci:.3f} |")
-    return "\n".join(lines)
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from agents.lore import LORE_PPO_DEFAULTS
 
@@ -227,10 +104,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--n-envs", type=int, default=16)
     p.add_argument("--subproc", action="store_true", help="SubprocVecEnv instead of DummyVecEnv")
     p.add_argument("--num-creators", type=int, default=None, help="shortcut for env kwarg num_creators")
-    p.add_argument("--preset", default="default", help=f"one of {sorted(load_presets())}")
+    p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="experiment preset (train/presets.py)")
     p.add_argument("--env-kwargs", default="{}", help="JSON dict of CreatorSuggestion kwargs (over the preset)")
     p.add_argument("--trust", choices=["mle", "learned"], default="mle",
                    help="trust column: the env's Beta-smoothed MLE, or the paper's learned network")
+    p.add_argument("--features", choices=["paper", "log"], default="log",
+                   help="state: the paper's (last genre + trust) or plus the platform's logs (agents/lore/features.py)")
     p.add_argument("--ppo-kwargs", default="{}", help=f"JSON dict over LORE_PPO_DEFAULTS {LORE_PPO_DEFAULTS}")
     p.add_argument("--policy-kwargs", default="{}", help="JSON dict over LORE_POLICY_KWARGS")
     p.add_argument("--out", type=Path, default=None, help="output folder (default results/lore/<preset>_s<seed>)")
@@ -238,8 +117,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--eval-episodes", type=int, default=10)
     p.add_argument("--eval-seed-base", type=int, default=1_000_000)
     p.add_argument("--baselines", default="NoSignal,Random,MostClick,MostHistoryClick",
-                   help="comma list of agents.heuristics names to compare with (NoSignal inline if absent)")
-    p.add_argument("--eval-argmax", action="store_true", help="also evaluate LoRe's deterministic (argmax) policy")
+                   help="comma list of policy specs of train/evaluate.py to compare with")
     p.add_argument("--save-to", type=Path, default=None, help="also copy the final model here")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (1: the policy is small, and 2 threads on a busy 2-core VM thrash)")
@@ -256,10 +134,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     from agents.lore import LORE_POLICY_KWARGS, LORE_PPO_DEFAULTS, make_lore, make_lore_vec_env
 
-    presets = load_presets()
-    if args.preset not in presets:
-        sys.exit(f"unknown preset {args.preset!r}; choose from {sorted(presets)}")
-    env_kwargs = {**presets[args.preset], **json.loads(args.env_kwargs)}
+    env_kwargs = env_kwargs_of(args.preset, args.env_kwargs)
     if args.num_creators is not None:
         env_kwargs["num_creators"] = args.num_creators
     ppo_kwargs = {**LORE_PPO_DEFAULTS, **json.loads(args.ppo_kwargs)}
@@ -271,6 +146,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     (out / "config.json").write_text(json.dumps(config, indent=2, default=str))
 
     venv = make_lore_vec_env(n_envs=args.n_envs, seed=args.seed, env_kwargs=env_kwargs, trust=args.trust,
+                             features=args.features,
                              gamma=ppo_kwargs["gamma"], vec_env_cls=SubprocVecEnv if args.subproc else DummyVecEnv,
                              monitor_dir=str(out / "monitor"))
     model = make_lore(venv, policy_kwargs=policy_kwargs, seed=args.seed, tensorboard_log=str(out / "tb"),
@@ -290,7 +166,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     model.save(out / "model.zip")
     if args.save_to:
         args.save_to.parent.mkdir(parents=True, exist_ok=True)
-        model.save(args.save_to)
+        # the shipped copy leaves out rollout state (last observations, episode buffer): ~3x smaller
+        model.save(args.save_to, exclude=list(SHIP_EXCLUDE))
     venv.close()
     print(f"trained in {train_s / 60:.1f} min ({args.timesteps / train_s:.0f} steps/s); model saved to "
           f"{out / 'model.zip'}", flush=True)
@@ -298,14 +175,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"train_seconds": train_s}
     if args.eval_episodes > 0:
         seeds = [args.eval_seed_base + i for i in range(args.eval_episodes)]
-        baselines = [b for b in args.baselines.split(",") if b]
-        modes = ["stochastic"] + (["argmax"] if args.eval_argmax else [])
-        result.update(evaluate(model, env_kwargs, seeds, baselines, args.trust, modes))
-        text = format_eval(result)
+        policies = [f"LoRe={out / 'model.zip'}", *[b for b in args.baselines.split(",") if b]]
+        summary = evaluate_policies(policies, env_kwargs, seeds, out / "eval", reference="LoRe",
+                                    title=f"LoRe vs baselines [{args.preset}]")
         print()
-        print(text, flush=True)
-        (out / "eval.md").write_text(text + "\n")
-        (out / "eval.json").write_text(json.dumps(result, indent=2))
+        print(summary, flush=True)
+        result["summary"] = summary
     return result
 
 

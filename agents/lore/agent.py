@@ -3,9 +3,9 @@
 Train::
 
     from agents.lore import make_lore_vec_env, make_lore
-    venv = make_lore_vec_env(n_envs=8, seed=0)                # CreatorSuggestion-v0, reward normalised
+    venv = make_lore_vec_env(n_envs=16, seed=0)               # CreatorSuggestion-v0, reward normalised
     model = make_lore(venv, seed=0)                           # PPO with LORE_PPO_DEFAULTS
-    model.learn(300_000)
+    model.learn(400_000)
     model.save("lore.zip")
 
 Load / evaluate (any creator count with the same genre count)::
@@ -30,6 +30,7 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
+from agents.lore.features import PlatformLogFeatures, platform_log_features
 from agents.lore.policy import SharedCreatorPolicy
 from agents.lore.trust import LearnedTrust
 
@@ -78,6 +79,7 @@ def make_lore_vec_env(
     vec_env_cls: type[VecEnv] | None = None,
     env_id: str | Callable[..., gym.Env] = ENV_ID,
     monitor_dir: str | None = None,
+    features: str = "paper",
 ) -> VecEnv:
     """A VecEnv of CreatorSuggestion worlds for training LoRe.
 
@@ -88,12 +90,22 @@ def make_lore_vec_env(
         critic's loss from swamping the actor's gradient under ``max_grad_norm``. Observations are not
         normalised, so a saved model needs no VecNormalize statistics at inference time.
     :param monitor_dir: where SB3's ``Monitor`` writes per-episode (raw) clicks, if given.
+    :param features: ``"paper"`` (the paper's state: last genre + trust) or ``"log"`` (plus the
+        platform's logs, :class:`~agents.lore.features.PlatformLogFeatures`).
     """
     if isinstance(env_id, str):
         _ensure_registered()
     if trust not in ("mle", "learned"):
         raise ValueError("trust must be 'mle' or 'learned'")
-    wrapper = LearnedTrust if trust == "learned" else None
+    if features not in ("paper", "log"):
+        raise ValueError(f"features must be 'paper' or 'log'; got {features!r}")
+    layers = ([LearnedTrust] if trust == "learned" else []) + ([PlatformLogFeatures] if features == "log" else [])
+
+    def wrapper(env: gym.Env) -> gym.Env:
+        for layer in layers:
+            env = layer(env)
+        return env
+
     # SB3's make_vec_env asks string ids for render_mode="rgb_array" unless told otherwise
     kwargs = {"render_mode": None, **(env_kwargs or {})} if isinstance(env_id, str) else dict(env_kwargs or {})
     venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=kwargs, wrapper_class=wrapper,
@@ -132,16 +144,25 @@ class LoRePolicyPredictor:
     design (the paper samples a ~ pi(s)); with one network shared by all creators, the argmax gives every
     creator in the same state the same suggestion, which herds them into one genre. This wrapper uses
     ``deterministic=self.deterministic`` whatever the caller passes (``None``: honour the caller).
+    A model trained with platform-log features (``features="log"``) reads them from ``features_env``
+    (the env it plays in), so it takes the env's plain observation like every other policy.
     """
 
-    def __init__(self, model: PPO | str, deterministic: bool | None = False, env: gym.Env | None = None):
+    def __init__(self, model: PPO | str, deterministic: bool | None = False, env: gym.Env | None = None,
+                 features_env: gym.Env | None = None):
         self.model = load_lore(model, env=env) if isinstance(model, str) else model
         self.deterministic = deterministic
+        self.features_env = features_env
 
     def predict(self, observation: np.ndarray, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, Any]:
         det = deterministic if self.deterministic is None else self.deterministic
-        return self.model.predict(observation, state=state, episode_start=episode_start, deterministic=det)
+        obs = np.asarray(observation)
+        if obs.shape[-1] < self.model.policy.num_features:
+            if self.features_env is None:
+                raise ValueError("this LoRe model reads platform-log features: pass features_env=<the env it plays in>")
+            obs = platform_log_features(obs, self.features_env.unwrapped.world)
+        return self.model.predict(obs, state=state, episode_start=episode_start, deterministic=det)
 
     def reset(self) -> None:  # stateless; offered for symmetry with heuristic agents
         return None

@@ -29,9 +29,15 @@ reference (O(m n log n) per proposal) that the tests compare against.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import hashlib
 import math
+import os
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,6 +65,7 @@ LBR_EVALUATE: tuple[str, ...] = ("raw", "projected")
 ACCEPT_TOL = 1e-12
 _NEG = -1e300  # "no creator" value in the sorted lists (finite so that 0 * _NEG == 0)
 _LIST_SLACK = 4  # spare list slots per user beyond K(x) + 1
+_C_SLACK = 4  # sorted slots beyond K(x) + 1 in the compiled kernel (fewer scans of the unsorted rest)
 
 SYNTHETIC_CLUSTER_SIZES: tuple[int, ...] = tuple(10 * c for c in (100, 50, 20, 10, 10, 5, 2, 1, 1, 1))
 TOY_USERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
@@ -414,6 +421,229 @@ def check_weights(config: ContentCompetitionConfig, weights: Any, num_worlds: in
     return np.clip(w, c.w_min, c.w_max)
 
 
+
+# ----------------------------------------------------------------------------------------------
+# compiled LBR kernel (optional): the creator loop of one creator step in C, loaded with ctypes
+# ----------------------------------------------------------------------------------------------
+
+_C_SOURCE = r"""
+#include <math.h>
+#include <stdint.h>
+#define NEG (-1e300)
+
+/* per-user state: a row of all n creators whose first L slots hold the L most relevant in descending
+   order (L >= K(x) + 1, or L = n) and whose other slots (the "bag") hold the rest, unsorted; values oV,
+   weights oE = exp((v - peak) / beta(x)), creator ids oI, positions pos (B, n, m: slot of creator j for user x); caches in
+   pack (8 per user):
+   0 tau_in, 1 tau_out, 2 s_in, 3 s_out, 4 w(x)/m, 5 K(x), 6 1/beta(x), 7 tau_in - reach; num = sum of
+   e * sigma over the top K(x). */
+
+static void refresh_row(int64_t r, int n, const double *V, const double *E, double *pack, double *num,
+                        double reach, double *thr) {
+    double *pk = pack + r * 8;
+    int k = (int)pk[5];
+    double s = 0.0, nu = 0.0;
+    for (int p = 0; p < k; p++) { s += E[p]; nu += E[p] * V[p]; }
+    pk[0] = k < n ? V[k] : NEG;
+    pk[1] = V[k - 1];
+    pk[2] = s;
+    pk[3] = s - E[k - 1];
+    pk[7] = pk[0] - reach;
+    thr[r] = pk[7];
+    num[r] = nu;
+}
+
+void cc_refresh(int64_t BM, int n, int m, int L, int regather, const double *SigT, double peak,
+                double *oV, double *oE, const int32_t *oI, int32_t *pos, double *pack, double *num,
+                double reach, double *thr) {
+    for (int64_t r = 0; r < BM; r++) {
+        int64_t b = r / m, x = r % m;
+        double *V = oV + r * n, *E = oE + r * n;
+        const int32_t *I = oI + r * n;
+        if (regather) {
+            for (int p = 0; p < n; p++) {
+                int64_t j = I[p];
+                V[p] = SigT[(b * n + j) * m + x];
+                E[p] = p < L ? exp((V[p] - peak) * pack[r * 8 + 6]) : 0.0;
+                pos[(b * n + j) * m + x] = p;
+            }
+        }
+        refresh_row(r, n, V, E, pack, num, reach, thr);
+    }
+}
+
+void cc_step(int B, int n, int m, int d, const int64_t *orders, const double *T, const double *Sn,
+             int raw, double *S, double *SigT, const double *X, const double *xx,
+             double *pack, double *num, double *oV, double *oE, int32_t *oI, int32_t *pos,
+             double peak, double scale, double reach, double tol, double *accepted, double *vbuf, int L,
+             double *thr) {
+    for (int b = 0; b < B; b++) {
+        for (int t = 0; t < n; t++) {
+            int64_t i = orders[(int64_t)b * n + t];
+            const double *Pt = (raw ? T : Sn) + ((int64_t)b * n + i) * d;
+            double *sig_i = SigT + ((int64_t)b * n + i) * m;
+            double pp = 0.0;
+            for (int q = 0; q < d; q++) pp += Pt[q] * Pt[q];
+            double u0 = 0.0, u1 = 0.0;
+            for (int64_t x = 0; x < m; x++) {
+                int64_t r = (int64_t)b * m + x;
+                double o = sig_i[x];
+                if (!(o > thr[r])) continue;
+                const double *pk = pack + r * 8;
+                const double *xr = X + r * d;
+                double dot = 0.0;
+                for (int q = 0; q < d; q++) dot += xr[q] * Pt[q];
+                double d2 = xx[r] - 2.0 * dot + pp;
+                double v = peak - sqrt(d2 > 0.0 ? d2 : 0.0) / scale;
+                if (!(v > 0.0)) v = 0.0;
+                int k = (int)pk[5];
+                double invb = pk[6], rw = pk[4], s_in = pk[2];
+                int pi = pos[((int64_t)b * n + i) * m + x];
+                int in_top = pi < k;
+                double tau = in_top ? pk[0] : pk[1];
+                double eo = in_top ? oE[r * n + pi] : 0.0;
+                double A = in_top ? s_in - eo : pk[3];
+                if (in_top && A <= 1e-9 * s_in) {
+                    const double *E = oE + r * n;
+                    const int32_t *I = oI + r * n;
+                    A = 0.0;
+                    for (int p = 0; p < k; p++) if (I[p] != i) A += E[p];
+                }
+                for (int c = 0; c < 2; c++) {
+                    double col = c ? v : o;
+                    if (col < tau) continue;
+                    double ec = c ? exp((v - peak) * invb) : (in_top ? eo : exp((o - peak) * invb));
+                    double P = col > tau ? ec / (A + ec) : 0.0;
+                    if (col == tau && col > 0.0) {
+                        int64_t a = 0, tt = 0;
+                        for (int64_t j = 0; j < n; j++) {
+                            if (j == i) continue;
+                            double sj = SigT[((int64_t)b * n + j) * m + x];
+                            a += sj > col;
+                            tt += sj == col;
+                        }
+                        P = ec / (A + ec) * (double)(k - a) / (double)(tt + 1);
+                    }
+                    double contrib = P * col * rw;
+                    if (c) u1 += contrib; else u0 += contrib;
+                }
+            }
+            if (!(u1 >= u0 - tol)) continue;
+            accepted[b] += 1.0;
+            const double *Ps = Sn + ((int64_t)b * n + i) * d;
+            double ps = 0.0;
+            for (int q = 0; q < d; q++) { S[((int64_t)b * n + i) * d + q] = Ps[q]; ps += Ps[q] * Ps[q]; }
+            for (int64_t x = 0; x < m; x++) {
+                int64_t r = (int64_t)b * m + x;
+                const double *xr = X + r * d;
+                double dot = 0.0;
+                for (int q = 0; q < d; q++) dot += xr[q] * Ps[q];
+                double d2 = xx[r] - 2.0 * dot + ps;
+                double v = peak - sqrt(d2 > 0.0 ? d2 : 0.0) / scale;
+                if (!(v > 0.0)) v = 0.0;
+                vbuf[x] = v;
+            }
+            for (int64_t x = 0; x < m; x++) {
+                int64_t r = (int64_t)b * m + x;
+                double o = sig_i[x], v = vbuf[x];
+                if (v == o) continue;
+                double *pk = pack + r * 8;
+                sig_i[x] = v;
+                double *V = oV + r * n, *E = oE + r * n;
+                int32_t *I = oI + r * n, *P = pos + (int64_t)b * n * m + x;  /* P[j * m]: slot of creator j */
+                int p0 = P[i * m], p = p0, lo;
+                if (p < L) {
+                    double ev = exp((v - peak) * pk[6]);
+                    if (v > o) {
+                        while (p > 0 && V[p - 1] < v) {
+                            V[p] = V[p - 1]; E[p] = E[p - 1]; I[p] = I[p - 1]; P[(int64_t)I[p] * m] = p; p--;
+                        }
+                    } else {
+                        while (p < L - 1 && V[p + 1] > v) {
+                            V[p] = V[p + 1]; E[p] = E[p + 1]; I[p] = I[p + 1]; P[(int64_t)I[p] * m] = p; p++;
+                        }
+                    }
+                    V[p] = v; E[p] = ev; I[p] = (int32_t)i; P[i * m] = p;
+                    lo = p0 < p ? p0 : p;
+                    if (p == L - 1 && v < o && L < n) {
+                        /* the mover is last of the sorted part: the best of the bag may overtake it */
+                        int q = L;
+                        double M = V[L];
+                        for (int s = L + 1; s < n; s++) if (V[s] > M) { M = V[s]; q = s; }
+                        if (M > v) {
+                            V[p] = M; E[p] = exp((M - peak) * pk[6]); I[p] = I[q]; P[(int64_t)I[p] * m] = p;
+                            V[q] = v; E[q] = ev; I[q] = (int32_t)i; P[i * m] = q;
+                        }
+                    }
+                } else {
+                    V[p] = v; E[p] = 0.0;  /* weights are kept for the sorted part only */
+                    lo = n;
+                    if (v > V[L - 1]) {
+                        double ev = exp((v - peak) * pk[6]);
+                        /* enters the sorted part: its last member drops to the bag */
+                        int j = I[L - 1];
+                        V[p] = V[L - 1]; E[p] = E[L - 1]; I[p] = j; P[(int64_t)j * m] = p;
+                        p = L - 1;
+                        while (p > 0 && V[p - 1] < v) {
+                            V[p] = V[p - 1]; E[p] = E[p - 1]; I[p] = I[p - 1]; P[(int64_t)I[p] * m] = p; p--;
+                        }
+                        V[p] = v; E[p] = ev; I[p] = (int32_t)i; P[i * m] = p;
+                        lo = p;
+                    }
+                }
+                int k = (int)pk[5];
+                if (lo <= k) refresh_row(r, n, V, E, pack, num, reach, thr);
+            }
+        }
+    }
+}
+"""
+
+_C_LIB: Any = None  # None: not tried yet; False: unavailable
+
+
+def _c_kernel() -> Any:
+    """The compiled kernel (ctypes library), or False where it cannot be built (NumPy path then).
+
+    Built once per source version with the system C compiler into ``$RECOGYM_ECO_CACHE`` (default
+    ``~/.cache/recogym_eco``). ``RECOGYM_ECO_NO_C=1`` disables it.
+    """
+    global _C_LIB
+    if _C_LIB is not None:
+        return _C_LIB
+    _C_LIB = False
+    if os.environ.get("RECOGYM_ECO_NO_C", "") not in ("", "0"):
+        return _C_LIB
+    try:
+        tag = hashlib.sha1(_C_SOURCE.encode()).hexdigest()[:16]
+        folder = Path(os.environ.get("RECOGYM_ECO_CACHE", Path.home() / ".cache" / "recogym_eco"))
+        folder.mkdir(parents=True, exist_ok=True)
+        lib_path = folder / f"cc_kernel_{tag}.so"
+        if not lib_path.exists():
+            cc = os.environ.get("CC", "cc")
+            with tempfile.TemporaryDirectory(dir=folder) as tmp:
+                src = Path(tmp) / "cc_kernel.c"
+                src.write_text(_C_SOURCE)
+                out = Path(tmp) / "cc_kernel.so"
+                subprocess.run([cc, "-O3", "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math", "-o", str(out),
+                                str(src), "-lm"], check=True, capture_output=True, timeout=120)
+                os.replace(out, lib_path)  # atomic: concurrent processes may build at once
+        lib = ctypes.CDLL(str(lib_path))
+        P, I, D, L = ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_int64
+        lib.cc_refresh.argtypes = [L, I, I, I, I, P, D, P, P, P, P, P, P, D, P]
+        lib.cc_refresh.restype = None
+        lib.cc_step.argtypes = [I, I, I, I, P, P, P, I, P, P, P, P, P, P, P, P, P, P, D, D, D, D, P, P, I, P]
+        lib.cc_step.restype = None
+        _C_LIB = lib
+    except Exception:  # noqa: BLE001 - no compiler, no cache folder, ...: fall back to NumPy
+        _C_LIB = False
+    return _C_LIB
+
+
+def _ptr(a: np.ndarray) -> int:
+    return a.ctypes.data
+
+
 class ContentCompetitionBatch:
     """B independent worlds of one config, simulated side by side (the incremental engine).
 
@@ -478,8 +708,68 @@ class ContentCompetitionBatch:
             self._cap = int(min(math.ceil(c.top_k * c.w_max) + 1 + _LIST_SLACK, self.n))
         else:
             self._cap = int(min(self._K + 1 + _LIST_SLACK, self.n))
+        self._c_valid = False  # compiled-kernel state (sorted per-user lists) in sync with the world
+        self._lists_valid = False
         if self.incremental:
             self._rebuild_lists()
+
+    # ---------------------------------------------------------------- compiled kernel
+
+    def _use_c(self) -> bool:
+        c = self.config
+        return bool(self.incremental and not self.finite and c.relevance == "distance" and _c_kernel())
+
+    def _ensure_lists(self) -> None:
+        """Rebuild the NumPy candidate lists if the compiled kernel has moved the world since."""
+        if self.incremental and not self._lists_valid:
+            self._rebuild_lists()
+
+    def _c_init(self) -> None:
+        """Build the kernel's per-user state: every creator sorted by relevance, plus the caches."""
+        B, n, m = self.B, self.n, self.m
+        rows = self.SigT.transpose(0, 2, 1).reshape(B * m, n)
+        self._oI = np.ascontiguousarray(np.argsort(-rows, axis=1, kind="stable").astype(np.int32))
+        self._oV = np.empty((B * m, n))
+        self._oE = np.empty((B * m, n))
+        self._opos = np.empty((B, n, m), dtype=np.int32)
+        self._othr = np.empty(B * m)  # contiguous copy of the row filter tau_in - reach
+        c = self.config
+        kmax = math.ceil(c.top_k * c.w_max) if c.mechanism == "HMT" else self._K
+        self._c_L = int(min(kmax + 1 + _C_SLACK, n))  # sorted slots per user; K(x) + 1 <= L for every lever value
+        self._c_refresh(True)
+        self._c_valid = True
+
+    def _c_refresh(self, regather: bool) -> None:
+        _c_kernel().cc_refresh(
+            self.B * self.m, self.n, self.m, int(self._c_L), int(regather), _ptr(self.SigT), float(self._peak),
+            _ptr(self._oV),
+            _ptr(self._oE), _ptr(self._oI), _ptr(self._opos), _ptr(self._pack), _ptr(self._num), float(self._reach),
+            _ptr(self._othr),
+        )
+
+    def _c_creator_step(self, orders: np.ndarray, G: np.ndarray) -> None:
+        """One creator step of every world in the compiled kernel (same decisions as the NumPy path)."""
+        c = self.config
+        B, n, m, d = self.B, self.n, self.m, self.d
+        if not self._c_valid:
+            self._c_init()
+        T = self.S + c.eta * G
+        Sn = self._project_ball(T.reshape(B * n, d)).reshape(B, n, d)
+        accepted = np.zeros(B)
+        vbuf = np.empty(m)
+        raw = int(c.lbr_evaluate == "raw")
+        for a in (self.S, self.SigT, self.X, self.xxf, self._pack, self._num):
+            assert a.flags.c_contiguous and a.dtype == np.float64
+        _c_kernel().cc_step(
+            B, n, m, d, _ptr(orders), _ptr(T), _ptr(Sn), raw, _ptr(self.S), _ptr(self.SigT),
+            _ptr(self.X), _ptr(self.xxf), _ptr(self._pack), _ptr(self._num), _ptr(self._oV), _ptr(self._oE),
+            _ptr(self._oI), _ptr(self._opos), float(self._peak), float(c.relevance_scale), float(self._reach),
+            float(ACCEPT_TOL), _ptr(accepted), _ptr(vbuf), int(self._c_L),
+            _ptr(self._othr),
+        )
+        self._lists_valid = False
+        self.steps_done += 1
+        self.last_accept_rate = accepted / n
 
     # ---------------------------------------------------------------- relevance and projection
 
@@ -554,6 +844,10 @@ class ContentCompetitionBatch:
         if mech == "none":
             return
         wx = np.take_along_axis(w, self.labels, axis=1).ravel()
+        # the compiled kernel's state is updated in place when it is current; the NumPy lists otherwise
+        cmode = self.incremental and self._c_valid and self._use_c()
+        if self.incremental and not cmode:
+            self._ensure_lists()
         if mech == "UIR":
             self._rw_m = wx / self.m
             if self.incremental:
@@ -562,15 +856,25 @@ class ContentCompetitionBatch:
             self._invb = 1.0 / (c.beta * wx)
             if self.incremental:
                 self._sync_pack()
-                self.ET = np.exp((self.SigT - self._peak) * self._invb.reshape(self.B, 1, self.m))
-                self._refresh_sums()
+                if cmode:  # the kernel keeps exp weights for its sorted slots only; ET is rebuilt on demand
+                    self._c_refresh(True)
+                    self._lists_valid = False
+                else:
+                    self.ET = np.exp((self.SigT - self._peak) * self._invb.reshape(self.B, 1, self.m))
+                    self._refresh_sums()
+                    self._c_valid = False
         elif mech == "HMT":
             k = np.clip(np.ceil(c.top_k * wx - 1e-9).astype(np.int64), 1, self.n)
             changed = np.flatnonzero(k != self._k)
             self._k = k
             if self.incremental and changed.size:
                 self._sync_pack()
-                self._fill_rows(changed)
+                if cmode:
+                    self._c_refresh(False)
+                    self._lists_valid = False
+                else:
+                    self._fill_rows(changed)
+                    self._c_valid = False
 
     # ---------------------------------------------------------------- lists
 
@@ -609,6 +913,7 @@ class ContentCompetitionBatch:
         self.ET = np.exp((self.SigT - self._peak) * self._invb.reshape(self.B, 1, self.m))
         self._J = np.arange(cap)[None, :]
         self._fill_rows(np.arange(BM))
+        self._lists_valid = True
 
     def _sync_pack(self) -> None:
         self._pack[:, 4] = self._rw_m
@@ -710,6 +1015,8 @@ class ContentCompetitionBatch:
         if not self.incremental:
             self.SigT[W, C] = v
             return
+        self._ensure_lists()
+        self._c_valid = False
         if ev is None:
             ev = np.exp((v - self._peak) * self._invb.reshape(self.B, self.m)[W])
         m, cap = self.m, self._cap
@@ -883,6 +1190,7 @@ class ContentCompetitionBatch:
 
     def _utilities_rows(self, R: np.ndarray, wR: np.ndarray, iR: np.ndarray, cols: np.ndarray, ecols: np.ndarray) -> np.ndarray:
         """Per-world u_i (2, B) for old/new columns ``cols`` (2, |R|) on flat rows R (others add 0)."""
+        self._ensure_lists()
         xR = R % self.m
         Cp = self._pack[R]
         tau_in, tau_out, s_in, s_out, rw_m, k = Cp[:, 0], Cp[:, 1], Cp[:, 2], Cp[:, 3], Cp[:, 4], Cp[:, 5]
@@ -942,6 +1250,10 @@ class ContentCompetitionBatch:
             orders[b] = rng.permutation(n)
             G[b] = _unit_sphere(rng, n, d)
         moves = moves or {}
+        if not moves and self._use_c():
+            self._c_creator_step(orders, G)
+            return self.last_accept_rate.copy()
+        self._ensure_lists()
         raw = (not self.finite) and c.lbr_evaluate == "raw"
         ar = self._ar
         accepted = np.zeros(B)
@@ -1041,6 +1353,7 @@ class ContentCompetitionBatch:
             util = (P * self.SigT[b].T * rw[:, None]).sum(0) / m
             by_group = np.stack([np.bincount(labels, weights=P[:, j], minlength=L) for j in range(n)]) / m
             return {"exposure": expo, "utility": util, "exposure_by_group": by_group}
+        self._ensure_lists()
         sl = slice(b * m, (b + 1) * m)
         V, Ix = self._Vt[sl], self._It[sl]
         inside = self._J < k[:, None]
@@ -1087,20 +1400,39 @@ class ContentCompetitionBatch:
             return 0.0
         pi = self.user_utilities().copy()
         names = ("_tau_in", "_tau_out", "_s_in", "_s_out")
-        old = [getattr(self, a).copy() for a in names] + [self.ET.copy()]
+        c_mode = not self._lists_valid  # the compiled kernel does not keep ET (rebuilt with the lists)
+        old = [getattr(self, a).copy() for a in names] + [None if c_mode else self.ET.copy()]
         k = self._k
-        top_old = np.sort(np.where(self._J < k[:, None], self._Vt, np.inf), axis=1)
-        ok_pos = all(
-            self._posT[r // self.m, self._It[r, j], r % self.m] == j
-            for r in range(self.B * self.m) for j in range(self._len[r])
-        )
+        kmax = int(k.max())
+        if not self._lists_valid:
+            # the compiled kernel is current: check its sorted lists against the relevance matrix
+            BM, n = self.B * self.m, self.n
+            Jn = np.arange(n)[None, :]
+            top_old = np.sort(np.where(Jn < k[:, None], self._oV, np.inf), axis=1)[:, :kmax]
+            rows = self.SigT.transpose(0, 2, 1).reshape(BM, n)
+            ok_pos = bool(
+                np.array_equal(np.take_along_axis(self._opos.transpose(0, 2, 1).reshape(BM, n), self._oI.astype(np.int64), axis=1),
+                               np.broadcast_to(Jn, (BM, n)))
+                and np.array_equal(np.take_along_axis(rows, self._oI.astype(np.int64), axis=1), self._oV)
+                and np.all(np.diff(self._oV[:, : self._c_L], axis=1) <= 0)
+                and (self._c_L == n or np.all(self._oV[:, self._c_L - 1] >= self._oV[:, self._c_L :].max(1)))
+                and int(k.max()) < self._c_L + (self._c_L == n)
+            )
+        else:
+            top_old = np.sort(np.where(self._J < k[:, None], self._Vt, np.inf), axis=1)[:, :kmax]
+            ok_pos = all(
+                self._posT[r // self.m, self._It[r, j], r % self.m] == j
+                for r in range(self.B * self.m) for j in range(self._len[r])
+            )
         self._rebuild_lists()
-        top_new = np.sort(np.where(self._J < k[:, None], self._Vt, np.inf), axis=1)
+        top_new = np.sort(np.where(self._J < k[:, None], self._Vt, np.inf), axis=1)[:, :kmax]
         diffs = [np.abs(self.user_utilities() - pi).max(), 0.0 if ok_pos else np.inf]
         fin = np.isfinite(top_old)
         same = np.array_equal(fin, np.isfinite(top_new))
         diffs.append(np.abs(top_old[fin] - top_new[fin]).max() if same else np.inf)
         for a, o in zip(list(names) + ["ET"], old):
+            if o is None:
+                continue
             diffs.append(np.abs(o - getattr(self, a)).max())
         return float(max(diffs))
 

@@ -23,7 +23,7 @@ from agents.lore import (
     make_lore,
 )
 
-th.set_num_threads(2)
+th.set_num_threads(1)  # tiny networks; 2 threads thrash on a shared 2-core VM
 
 ENV_ID = "recogym_eco/CreatorSuggestion-v0"
 SMALL = dict(num_creators=8, num_users=30, num_genres=5, horizon=20)
@@ -178,20 +178,23 @@ def test_trust_net_converges_to_true_follow_rate():
     rng = np.random.default_rng(0)
     num_creators = 20
     true_rate = rng.uniform(0.05, 0.95, num_creators)
-    ids = rng.integers(0, num_creators, 8000)
+    ids = rng.integers(0, num_creators, 4000)
     followed = (rng.random(ids.size) < true_rate[ids]).astype(np.float32)
-    net = TrustNet(num_creators, embed_dim=8, seed=0)
-    net.fit_events(ids, followed, steps=300, lr=0.05)
-    pred = net.predict_all()
-    assert np.abs(pred - true_rate).max() < 0.08
-    # the count form of the loss reaches the same MLE (empirical follow rate)
     f = np.bincount(ids, weights=followed, minlength=num_creators)
     n = np.bincount(ids, minlength=num_creators) - f
+    empirical = f / (f + n)  # the MLE the BCE loss is minimised by
+    net = TrustNet(num_creators, embed_dim=8, seed=0)
+    net.fit_events(ids, followed, steps=150, lr=0.1)
+    pred = net.predict_all()
+    assert np.abs(pred - empirical).max() < 0.03
+    assert np.abs(pred - true_rate).max() < 0.12
+    assert np.abs(pred - true_rate).mean() < 0.05
+    # the count form of the loss reaches the same MLE
     net2 = TrustNet(num_creators, seed=1)
-    opt = net2.make_optimizer(lr=0.05)
-    for _ in range(60):
+    opt = net2.make_optimizer(lr=0.1)
+    for _ in range(30):
         net2.fit_counts(f, n, steps=5, optimizer=opt)
-    assert np.abs(net2.predict_all() - f / (f + n)).max() < 0.02
+    assert np.abs(net2.predict_all() - empirical).max() < 0.02
 
 
 def test_learned_trust_wrapper_replaces_column_and_learns():
