@@ -453,20 +453,43 @@ static void refresh_row(int64_t r, int n, const double *V, const double *E, doub
     num[r] = nu;
 }
 
-void cc_refresh(int64_t BM, int n, int m, int L, int regather, const double *SigT, double peak,
-                double *oV, double *oE, const int32_t *oI, int32_t *pos, double *pack, double *num,
-                double reach, double *thr) {
+/* mode 0: K(x) changed (re-size the sorted parts); 1: beta(x) changed (new weights); 2: initialise from
+   a full sort in oI */
+void cc_refresh(int64_t BM, int n, int m, int slack, int mode, const double *SigT, double peak,
+                double *oV, double *oE, int32_t *oI, int32_t *pos, double *pack, double *num,
+                double reach, double *thr, int32_t *Lr) {
     for (int64_t r = 0; r < BM; r++) {
         int64_t b = r / m, x = r % m;
         double *V = oV + r * n, *E = oE + r * n;
-        const int32_t *I = oI + r * n;
-        if (regather) {
+        int32_t *I = oI + r * n;
+        int32_t *P = pos + (int64_t)b * n * m + x;
+        double invb = pack[r * 8 + 6];
+        int k = (int)pack[r * 8 + 5];
+        int L = k + 1 + slack < n ? k + 1 + slack : n;
+        if (mode == 2) {
+            Lr[r] = L;
             for (int p = 0; p < n; p++) {
                 int64_t j = I[p];
                 V[p] = SigT[(b * n + j) * m + x];
-                E[p] = p < L ? exp((V[p] - peak) * pack[r * 8 + 6]) : 0.0;
-                pos[(b * n + j) * m + x] = p;
+                P[j * m] = p;
             }
+        }
+        if (mode >= 1) {
+            for (int p = 0; p < Lr[r]; p++) E[p] = exp((V[p] - peak) * invb);
+        } else {
+            /* extend the sorted part by selection from the bag, or shrink it (a sorted prefix stays valid) */
+            for (int p = Lr[r]; p < L; p++) {
+                int q = p;
+                for (int s = p + 1; s < n; s++) if (V[s] > V[q]) q = s;
+                if (q != p) {
+                    double tv = V[p]; int32_t ti = I[p];
+                    V[p] = V[q]; I[p] = I[q]; V[q] = tv; I[q] = ti;
+                    P[(int64_t)I[q] * m] = q;
+                    P[(int64_t)I[p] * m] = p;
+                }
+                E[p] = exp((V[p] - peak) * invb);
+            }
+            Lr[r] = L;
         }
         refresh_row(r, n, V, E, pack, num, reach, thr);
     }
@@ -475,8 +498,8 @@ void cc_refresh(int64_t BM, int n, int m, int L, int regather, const double *Sig
 void cc_step(int B, int n, int m, int d, const int64_t *orders, const double *T, const double *Sn,
              int raw, double *S, double *SigT, const double *X, const double *xx,
              double *pack, double *num, double *oV, double *oE, int32_t *oI, int32_t *pos,
-             double peak, double scale, double reach, double tol, double *accepted, double *vbuf, int L,
-             double *thr) {
+             double peak, double scale, double reach, double tol, double *accepted, double *vbuf,
+             const int32_t *Lr, double *thr) {
     for (int b = 0; b < B; b++) {
         for (int t = 0; t < n; t++) {
             int64_t i = orders[(int64_t)b * n + t];
@@ -551,6 +574,7 @@ void cc_step(int B, int n, int m, int d, const int64_t *orders, const double *T,
                 sig_i[x] = v;
                 double *V = oV + r * n, *E = oE + r * n;
                 int32_t *I = oI + r * n, *P = pos + (int64_t)b * n * m + x;  /* P[j * m]: slot of creator j */
+                int L = Lr[r];
                 int p0 = P[i * m], p = p0, lo;
                 if (p < L) {
                     double ev = exp((v - peak) * pk[6]);
@@ -630,9 +654,9 @@ def _c_kernel() -> Any:
                 os.replace(out, lib_path)  # atomic: concurrent processes may build at once
         lib = ctypes.CDLL(str(lib_path))
         P, I, D, L = ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_int64
-        lib.cc_refresh.argtypes = [L, I, I, I, I, P, D, P, P, P, P, P, P, D, P]
+        lib.cc_refresh.argtypes = [L, I, I, I, I, P, D, P, P, P, P, P, P, D, P, P]
         lib.cc_refresh.restype = None
-        lib.cc_step.argtypes = [I, I, I, I, P, P, P, I, P, P, P, P, P, P, P, P, P, P, D, D, D, D, P, P, I, P]
+        lib.cc_step.argtypes = [I, I, I, I, P, P, P, I, P, P, P, P, P, P, P, P, P, P, D, D, D, D, P, P, P, P]
         lib.cc_step.restype = None
         _C_LIB = lib
     except Exception:  # noqa: BLE001 - no compiler, no cache folder, ...: fall back to NumPy
@@ -733,18 +757,16 @@ class ContentCompetitionBatch:
         self._oE = np.empty((B * m, n))
         self._opos = np.empty((B, n, m), dtype=np.int32)
         self._othr = np.empty(B * m)  # contiguous copy of the row filter tau_in - reach
-        c = self.config
-        kmax = math.ceil(c.top_k * c.w_max) if c.mechanism == "HMT" else self._K
-        self._c_L = int(min(kmax + 1 + _C_SLACK, n))  # sorted slots per user; K(x) + 1 <= L for every lever value
-        self._c_refresh(True)
+        self._oL = np.empty(B * m, dtype=np.int32)  # sorted slots per user: min(K(x) + 1 + slack, n)
+        self._c_refresh(2)
         self._c_valid = True
 
-    def _c_refresh(self, regather: bool) -> None:
+    def _c_refresh(self, mode: int) -> None:
+        """Kernel caches after a lever change: 0 K(x) changed, 1 beta(x) changed, 2 initialise."""
         _c_kernel().cc_refresh(
-            self.B * self.m, self.n, self.m, int(self._c_L), int(regather), _ptr(self.SigT), float(self._peak),
-            _ptr(self._oV),
-            _ptr(self._oE), _ptr(self._oI), _ptr(self._opos), _ptr(self._pack), _ptr(self._num), float(self._reach),
-            _ptr(self._othr),
+            self.B * self.m, self.n, self.m, _C_SLACK, int(mode), _ptr(self.SigT), float(self._peak),
+            _ptr(self._oV), _ptr(self._oE), _ptr(self._oI), _ptr(self._opos), _ptr(self._pack), _ptr(self._num),
+            float(self._reach), _ptr(self._othr), _ptr(self._oL),
         )
 
     def _c_creator_step(self, orders: np.ndarray, G: np.ndarray) -> None:
@@ -764,7 +786,7 @@ class ContentCompetitionBatch:
             B, n, m, d, _ptr(orders), _ptr(T), _ptr(Sn), raw, _ptr(self.S), _ptr(self.SigT),
             _ptr(self.X), _ptr(self.xxf), _ptr(self._pack), _ptr(self._num), _ptr(self._oV), _ptr(self._oE),
             _ptr(self._oI), _ptr(self._opos), float(self._peak), float(c.relevance_scale), float(self._reach),
-            float(ACCEPT_TOL), _ptr(accepted), _ptr(vbuf), int(self._c_L),
+            float(ACCEPT_TOL), _ptr(accepted), _ptr(vbuf), _ptr(self._oL),
             _ptr(self._othr),
         )
         self._lists_valid = False
@@ -857,7 +879,7 @@ class ContentCompetitionBatch:
             if self.incremental:
                 self._sync_pack()
                 if cmode:  # the kernel keeps exp weights for its sorted slots only; ET is rebuilt on demand
-                    self._c_refresh(True)
+                    self._c_refresh(1)
                     self._lists_valid = False
                 else:
                     self.ET = np.exp((self.SigT - self._peak) * self._invb.reshape(self.B, 1, self.m))
@@ -870,7 +892,7 @@ class ContentCompetitionBatch:
             if self.incremental and changed.size:
                 self._sync_pack()
                 if cmode:
-                    self._c_refresh(False)
+                    self._c_refresh(0)
                     self._lists_valid = False
                 else:
                     self._fill_rows(changed)
@@ -1414,9 +1436,14 @@ class ContentCompetitionBatch:
                 np.array_equal(np.take_along_axis(self._opos.transpose(0, 2, 1).reshape(BM, n), self._oI.astype(np.int64), axis=1),
                                np.broadcast_to(Jn, (BM, n)))
                 and np.array_equal(np.take_along_axis(rows, self._oI.astype(np.int64), axis=1), self._oV)
-                and np.all(np.diff(self._oV[:, : self._c_L], axis=1) <= 0)
-                and (self._c_L == n or np.all(self._oV[:, self._c_L - 1] >= self._oV[:, self._c_L :].max(1)))
-                and int(k.max()) < self._c_L + (self._c_L == n)
+            )
+            Lr = self._oL.astype(np.int64)
+            srt = Jn < Lr[:, None]
+            last = self._oV[np.arange(BM), Lr - 1]
+            ok_pos = ok_pos and bool(
+                np.all(np.where(srt[:, 1:], np.diff(self._oV, axis=1), 0.0) <= 0)  # sorted part descending
+                and np.all(np.where(srt, np.inf, self._oV) <= last[:, None])  # ... and above the rest
+                and np.all((Lr >= k + 1) | (Lr == n))
             )
         else:
             top_old = np.sort(np.where(self._J < k[:, None], self._Vt, np.inf), axis=1)[:, :kmax]
