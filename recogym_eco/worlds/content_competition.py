@@ -19,12 +19,21 @@ Sections 3-5 and Appendices A-B; ``../shared/seeds/000_*``):
   order proposes s_i + eta * g (g uniform on the unit sphere) and keeps it - projected onto S_i - when
   its utility does not drop (``u_new >= u_old - 1e-12``).
 
-Speed. A proposal changes one column of the (m, n) relevance matrix. The world keeps, for every user,
-its top-(K(x)+1) creators sorted by relevance plus a few per-user sums, so evaluating a proposal costs
-O(m) array work (plus O(n) for the rare users where the proposal ties the K-th value exactly), and an
-accepted move re-sorts only the users whose top-(K+1) list it touches: O(L) per such user by
-insertion, O(n) for users whose list loses the mover. ``incremental=False`` switches to the exact dense
-reference (O(m n log n) per proposal) that the tests compare against.
+Speed. A proposal changes one column of the (m, n) relevance matrix. Evaluating it needs, per user,
+only the K(x)-th and (K(x)+1)-th relevance and the softmax sums of the top K(x) (cached), so it costs
+O(m) (plus O(n) for the rare users where the proposal ties the K-th value exactly), restricted to the
+users it can reach (|delta sigma| <= eta / scale). Two engines keep those caches exact:
+
+* a compiled creator loop (C, built once with the system compiler on first use and loaded with
+  ctypes; ``RECOGYM_ECO_NO_C=1`` disables it): per user, all n creators in one row whose first
+  L = min(K(x) + 1 + slack, n) slots are sorted (the rest unsorted), so an accepted move is an
+  insertion step in that user's row; it takes the NumPy path's decisions bit for bit;
+* the NumPy path (no compiler, finite strategy sets, dot relevance, caller-driven moves): per user, the
+  top-(K(x)+1) creators plus a few spare slots, with case-by-case vectorised updates.
+
+Whichever engine ran last owns the state; the other's structures are rebuilt on demand.
+``incremental=False`` switches to the exact dense reference (O(m n log n) per proposal) that the tests
+compare both against.
 """
 
 from __future__ import annotations
@@ -295,6 +304,25 @@ def match_probabilities(sig: np.ndarray, inv_beta: np.ndarray | float, k: np.nda
     return np.where(above, e / Z[:, None], np.where(tied, (r / t * e_tau / Z)[:, None], 0.0))
 
 
+def _topk_user_utilities(sig: np.ndarray, inv_beta: float, k: int) -> np.ndarray:
+    """pi(x) = sum_i P_i(x) sigma_i(x) under one (beta, K) for all users, from a partition (no (m, n) P).
+
+    Same matching as :func:`match_probabilities` (tied creators at the K-th place share the remaining
+    slots, so together they contribute (slots left) * e_tau * tau / Z), equal to it up to rounding.
+    """
+    m, n = sig.shape
+    k = min(int(k), n)
+    part = np.partition(sig, n - k, axis=1)
+    tau = part[:, n - k]
+    top = part[:, n - k :]
+    peak = top.max(1)
+    above = top > tau[:, None]
+    r = k - above.sum(1)
+    e = np.where(above, np.exp((top - peak[:, None]) * inv_beta), 0.0)
+    e_tau = np.exp((tau - peak) * inv_beta)
+    return ((e * top).sum(1) + r * e_tau * tau) / (e.sum(1) + r * e_tau)
+
+
 def gini(values: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 = equal, -> 1 = concentrated); 0 for all zeros."""
     v = np.sort(np.asarray(values, dtype=np.float64).ravel())
@@ -442,8 +470,15 @@ static void refresh_row(int64_t r, int n, const double *V, const double *E, doub
                         double reach, double *thr) {
     double *pk = pack + r * 8;
     int k = (int)pk[5];
-    double s = 0.0, nu = 0.0;
-    for (int p = 0; p < k; p++) { s += E[p]; nu += E[p] * V[p]; }
+    /* four independent partial sums (a fixed order; breaks the add latency chain) */
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, n0 = 0.0, n1 = 0.0, n2 = 0.0, n3 = 0.0;
+    int p = 0;
+    for (; p + 4 <= k; p += 4) {
+        s0 += E[p]; s1 += E[p + 1]; s2 += E[p + 2]; s3 += E[p + 3];
+        n0 += E[p] * V[p]; n1 += E[p + 1] * V[p + 1]; n2 += E[p + 2] * V[p + 2]; n3 += E[p + 3] * V[p + 3];
+    }
+    for (; p < k; p++) { s0 += E[p]; n0 += E[p] * V[p]; }
+    double s = (s0 + s1) + (s2 + s3), nu = (n0 + n1) + (n2 + n3);
     pk[0] = k < n ? V[k] : NEG;
     pk[1] = V[k - 1];
     pk[2] = s;
@@ -455,6 +490,21 @@ static void refresh_row(int64_t r, int n, const double *V, const double *E, doub
 
 /* mode 0: K(x) changed (re-size the sorted parts); 1: beta(x) changed (new weights); 2: initialise from
    a full sort in oI */
+static int bag_argmax(const double *V, int L, int n) {
+    /* slot of the largest value in V[L..n-1]: maximum by four independent chains, then its first slot */
+    double a0 = V[L], a1 = V[L], a2 = V[L], a3 = V[L];
+    int s = L + 1;
+    for (; s + 4 <= n; s += 4) {
+        a0 = V[s] > a0 ? V[s] : a0; a1 = V[s + 1] > a1 ? V[s + 1] : a1;
+        a2 = V[s + 2] > a2 ? V[s + 2] : a2; a3 = V[s + 3] > a3 ? V[s + 3] : a3;
+    }
+    for (; s < n; s++) a0 = V[s] > a0 ? V[s] : a0;
+    double M = a0 > a1 ? a0 : a1, M2 = a2 > a3 ? a2 : a3;
+    M = M > M2 ? M : M2;
+    for (s = L; s < n; s++) if (V[s] == M) return s;
+    return L;
+}
+
 void cc_refresh(int64_t BM, int n, int m, int slack, int mode, const double *SigT, double peak,
                 double *oV, double *oE, int32_t *oI, int32_t *pos, double *pack, double *num,
                 double reach, double *thr, int32_t *Lr) {
@@ -591,9 +641,8 @@ void cc_step(int B, int n, int m, int d, const int64_t *orders, const double *T,
                     lo = p0 < p ? p0 : p;
                     if (p == L - 1 && v < o && L < n) {
                         /* the mover is last of the sorted part: the best of the bag may overtake it */
-                        int q = L;
-                        double M = V[L];
-                        for (int s = L + 1; s < n; s++) if (V[s] > M) { M = V[s]; q = s; }
+                        int q = bag_argmax(V, L, n);
+                        double M = V[q];
                         if (M > v) {
                             V[p] = M; E[p] = exp((M - peak) * pk[6]); I[p] = I[q]; P[(int64_t)I[p] * m] = p;
                             V[q] = v; E[q] = ev; I[q] = (int32_t)i; P[i * m] = q;
@@ -1400,8 +1449,10 @@ class ContentCompetitionBatch:
     def default_matching_user_utilities(self, b: int = 0) -> np.ndarray:
         """pi(x) of world b if the platform matched with the default (beta, K): the content-only effect."""
         c = self.config
-        P = match_probabilities(self.SigT[b].T, 1.0 / c.beta, self._K)
-        return (P * self.SigT[b].T).sum(1)
+        if not self.incremental:
+            P = match_probabilities(self.SigT[b].T, 1.0 / c.beta, self._K)
+            return (P * self.SigT[b].T).sum(1)
+        return _topk_user_utilities(self.SigT[b].T, 1.0 / c.beta, self._K)
 
     def metrics(self, b: int = 0) -> dict[str, Any]:
         """Section-9 metrics of world b's current state (one snapshot)."""
@@ -1442,7 +1493,7 @@ class ContentCompetitionBatch:
             last = self._oV[np.arange(BM), Lr - 1]
             ok_pos = ok_pos and bool(
                 np.all(np.where(srt[:, 1:], np.diff(self._oV, axis=1), 0.0) <= 0)  # sorted part descending
-                and np.all(np.where(srt, np.inf, self._oV) <= last[:, None])  # ... and above the rest
+                and np.all(np.where(srt, -np.inf, self._oV) <= last[:, None])  # ... and above the rest
                 and np.all((Lr >= k + 1) | (Lr == n))
             )
         else:

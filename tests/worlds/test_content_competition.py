@@ -397,3 +397,21 @@ def test_compiled_kernel_matches_numpy_path_and_reference(mechanism, monkeypatch
     w.creator_step({0: np.full(cfg.dim, 0.2)})
     w.creator_step()
     assert w.check_consistency() < 1e-12
+
+
+def test_default_matching_user_utilities_equal_dense_matching_with_ties():
+    from recogym_eco.worlds.content_competition import _topk_user_utilities
+
+    rng = np.random.default_rng(0)
+    sig = np.round(rng.uniform(0, 1, (300, 17)), 1)  # many ties at the K-th place
+    sig[:20] = 0.0
+    for k in (1, 3, 8, 17, 30):
+        want = (match_probabilities(sig, 7.0, k) * sig).sum(1)
+        np.testing.assert_allclose(_topk_user_utilities(sig, 7.0, k), want, rtol=1e-12, atol=1e-15)
+    cfg = small("SMT")
+    inc, ref = ContentCompetitionWorld(cfg), ContentCompetitionWorld(cfg, incremental=False)
+    for w in (inc, ref):
+        w.reset(np.random.default_rng(2))
+        w.set_weights(np.array([0.2, 0.5, 1.0, 2.5, 5.0]))
+        w.creator_step()
+    np.testing.assert_allclose(inc.default_matching_user_utilities(), ref.default_matching_user_utilities(), atol=1e-12)
