@@ -113,8 +113,9 @@ def mean_ci(values: np.ndarray) -> tuple[float, float]:
     return float(values.mean()), float(half)
 
 
-def summarise(runs: dict[str, dict[int, list[dict]]], reference: str | None) -> str:
-    """Markdown table of per-seed episode statistics (mean ± 95% CI) and paired differences."""
+def summarise(runs: dict[str, dict[int, list[dict]]], references: list[str] | str | None) -> str:
+    """Markdown table of per-seed episode statistics (mean ± 95% CI) and paired differences to each
+    of ``references``."""
     def per_seed(policy: str, fn) -> np.ndarray:
         return np.array([fn(rows) for _, rows in sorted(runs[policy].items())])
 
@@ -131,7 +132,9 @@ def summarise(runs: dict[str, dict[int, list[dict]]], reference: str | None) -> 
     for policy in runs:
         cells = [f"{m:.2f} ± {h:.2f}" for m, h in (mean_ci(per_seed(policy, f)) for f in stats_fns.values())]
         lines.append(f"| {policy} | " + " | ".join(cells) + " |")
-    if reference in runs:
+    for reference in [references] if isinstance(references, str) else list(references or []):
+        if reference not in runs:
+            continue
         lines += ["", f"Paired differences to {reference} over the same seeds (mean ± 95% CI):", "",
                   "| policy | Δ cumulative clicks | Δ creators left at end | CI excludes 0 (clicks) |",
                   "|---|---|---|---|"]
@@ -160,19 +163,27 @@ def plot(runs: dict[str, dict[int, list[dict]]], out: Path, title: str) -> list[
         length = min(len(r) for r in rows)
         return np.array([[x[metric] for x in r[:length]] for r in rows])
 
+    colours = plt.get_cmap("tab20")(np.linspace(0, 1, 20))[::2].tolist() + plt.get_cmap("tab20")(
+        np.linspace(0, 1, 20))[1::2].tolist()
+    window = 10
     paths = []
     for metric, ylabel, name in (("clicks", "clicks per round", "clicks_per_round.png"),
                                  ("present_creators", "creators on the platform", "active_creators.png")):
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        for policy in runs:
+        fig, ax = plt.subplots(figsize=(9, 5))
+        for index, policy in enumerate(runs):
             data = curve(policy, metric)
+            if metric == "clicks":
+                kernel = np.ones(window) / window
+                data = np.array([np.convolve(row, kernel, mode="valid") for row in data])
             mean, sem = data.mean(axis=0), data.std(axis=0) / np.sqrt(max(len(data), 1))
-            x = np.arange(1, len(mean) + 1)
-            ax.plot(x, mean, label=policy, lw=1.4)
-            ax.fill_between(x, mean - sem, mean + sem, alpha=0.15)
+            x = np.arange(1, len(mean) + 1) + (window - 1 if metric == "clicks" else 0)
+            style = "-" if "LoRe" in policy else "--"
+            ax.plot(x, mean, style, label=policy, lw=1.6, color=colours[index % len(colours)])
+            ax.fill_between(x, mean - sem, mean + sem, alpha=0.15, color=colours[index % len(colours)])
         ax.set_xlabel("round")
+        smoothing = f", {window}-round moving average" if metric == "clicks" else ""
         ax.set_ylabel(ylabel)
-        ax.set_title(f"{title}: {ylabel} (mean ± s.e. over {len(next(iter(runs.values())))} seeds)")
+        ax.set_title(f"{title}: {ylabel}\n(mean ± s.e. over {len(next(iter(runs.values())))} seeds{smoothing})")
         ax.legend(fontsize=8, ncol=2)
         fig.tight_layout()
         fig.savefig(out / name, dpi=120)
@@ -191,8 +202,8 @@ def plot(runs: dict[str, dict[int, list[dict]]], out: Path, title: str) -> list[
     return paths + [out / "genres_per_creator.png"]
 
 
-def evaluate(policies: list[str], kwargs: dict[str, Any], seeds: list[int], out: Path, reference: str | None = "NoSignal",
-             title: str = "CreatorSuggestion-v0") -> str:
+def evaluate(policies: list[str], kwargs: dict[str, Any], seeds: list[int], out: Path,
+             reference: list[str] | str | None = "NoSignal", title: str = "CreatorSuggestion-v0") -> str:
     """Runs every policy on every seed, writes the outputs and returns the Markdown summary."""
     specs = [PolicySpec.parse(p) for p in policies]
     out.mkdir(parents=True, exist_ok=True)
@@ -225,7 +236,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--env-kwargs", default=None, help="JSON object of env keyword overrides")
     parser.add_argument("--seeds", type=int, default=5, help="number of evaluation seeds")
     parser.add_argument("--seed-start", type=int, default=10_000)
-    parser.add_argument("--reference", default="NoSignal", help="policy that paired differences are taken to")
+    parser.add_argument("--reference", nargs="+", default=["NoSignal", "LoRe"],
+                        help="policies that paired differences are taken to (those evaluated)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default results/eval_<preset>)")
     args = parser.parse_args(argv)
     kwargs = env_kwargs(args.preset, args.env_kwargs)
