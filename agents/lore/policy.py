@@ -163,12 +163,22 @@ class SharedCreatorPolicy(ActorCriticPolicy):
         return th.cat([mean, e.amax(dim=1)], dim=-1)
 
     def action_logits(self, obs: PyTorchObs) -> th.Tensor:
-        """Per-creator logits, shape ``(B, C, K)``."""
+        """Per-creator logits, shape ``(B, C, K)``.
+
+        The head's first layer acts on [e_c, ctx]: W [e_c; ctx] + b = W_e e_c + (W_ctx ctx + b), so the
+        context term is computed once per sample and broadcast over creators (same result as
+        concatenating, a third fewer multiply-adds).
+        """
         x = self._as_batch(obs)
         e = self.actor_encoder(x)
         ctx = self.context_net(self._pool(e))
-        z = th.cat([e, ctx.unsqueeze(1).expand(-1, e.shape[1], -1)], dim=-1)
-        return self.action_net(self.head_net(z))
+        if self.head_dim > 0:
+            first, rest = self.head_net[0], self.head_net[1:]
+            w_e, w_ctx = first.weight[:, : e.shape[-1]], first.weight[:, e.shape[-1]:]
+            z = rest(e @ w_e.T + (ctx @ w_ctx.T + first.bias).unsqueeze(1))
+        else:
+            z = th.cat([e, ctx.unsqueeze(1).expand(-1, e.shape[1], -1)], dim=-1)
+        return self.action_net(z)
 
     def predict_values(self, obs: PyTorchObs) -> th.Tensor:
         x = self._as_batch(obs)

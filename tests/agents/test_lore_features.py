@@ -32,3 +32,20 @@ def test_feature_model_plays_a_plain_env_through_the_predictor():
     obs, _ = env.reset(seed=1)
     action, _ = LoRePolicyPredictor(model, features_env=env).predict(obs)
     assert action.shape == (7,) and env.action_space.contains(action.astype(np.int64))
+
+
+def test_split_head_equals_concatenated_head():
+    import torch as th
+
+    from agents.lore import load_lore
+
+    from pathlib import Path
+
+    model = load_lore(str(Path(__file__).parents[2] / "agents" / "pretrained" / "lore_default.zip"))
+    policy = model.policy
+    obs = th.rand(3, 11, policy.num_features)
+    e = policy.actor_encoder(obs)
+    ctx = policy.context_net(policy._pool(e))
+    z = th.cat([e, ctx.unsqueeze(1).expand(-1, e.shape[1], -1)], dim=-1)
+    reference = policy.action_net(policy.head_net(z))
+    assert th.allclose(policy.action_logits(obs), reference, atol=1e-6)
