@@ -18,7 +18,7 @@
   ``creator_utility_mean``, ``accept_rate``, ``weights``, ``epoch``, ``creator_steps``.
 
 Every parameter of :class:`~recogym_eco.worlds.content_competition.ContentCompetitionConfig` can be
-passed as a keyword (``preset`` picks the defaults). See ``docs/content_competition.md``.
+passed as a keyword (``preset`` picks the defaults). See ``envs.md`` (section ContentCompetition-v0).
 """
 
 from __future__ import annotations

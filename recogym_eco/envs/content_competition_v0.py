@@ -29,7 +29,7 @@ are computed on the new profile.
 (``preset`` selects the defaults: ``"toy"``, ``"synthetic"``, ``"movielens"``), plus ``max_cycles``
 (steps per episode, default ``horizon``), ``max_move`` (largest creator displacement per coordinate,
 default ``eta``) and ``render_mode`` (``"ansi"`` or None). Full parameter table and metrics:
-``docs/content_competition.md``. The platform's ``infos`` carry ``welfare``, ``group_utility``,
+``envs.md`` (section ContentCompetition-v0). The platform's ``infos`` carry ``welfare``, ``group_utility``,
 ``exposure_gini``, ``content_diversity`` and ``accept_rate``.
 
 **Version history**: v0 - first release.

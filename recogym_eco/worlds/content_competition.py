@@ -27,7 +27,9 @@ users it can reach (|delta sigma| <= eta / scale). Two engines keep those caches
 * a compiled creator loop (C, built once with the system compiler on first use and loaded with
   ctypes; ``RECOGYM_ECO_NO_C=1`` disables it): per user, all n creators in one row whose first
   L = min(K(x) + 1 + slack, n) slots are sorted (the rest unsorted), so an accepted move is an
-  insertion step in that user's row; it takes the NumPy path's decisions bit for bit;
+  insertion step in that user's row; the tests check that it takes the NumPy path's and the dense
+  reference's accept decisions bit for bit (it uses the C library's exp, so utilities may differ
+  from the NumPy path's in the last bits);
 * the NumPy path (no compiler, finite strategy sets, dot relevance, caller-driven moves): per user, the
   top-(K(x)+1) creators plus a few spare slots, with case-by-case vectorised updates.
 
@@ -52,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from recogym_eco.components.groups import group_means, kmeans_groups
+from recogym_eco.components.metrics import gini, shannon_entropy
 
 __all__ = [
     "MECHANISMS",
@@ -61,7 +64,6 @@ __all__ = [
     "ContentCompetitionConfig",
     "ContentCompetitionWorld",
     "check_weights",
-    "gini",
     "make_config",
     "match_probabilities",
     "relevance_matrix",
@@ -321,22 +323,6 @@ def _topk_user_utilities(sig: np.ndarray, inv_beta: float, k: int) -> np.ndarray
     e = np.where(above, np.exp((top - peak[:, None]) * inv_beta), 0.0)
     e_tau = np.exp((tau - peak) * inv_beta)
     return ((e * top).sum(1) + r * e_tau * tau) / (e.sum(1) + r * e_tau)
-
-
-def gini(values: np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 = equal, -> 1 = concentrated); 0 for all zeros."""
-    v = np.sort(np.asarray(values, dtype=np.float64).ravel())
-    n = v.size
-    total = v.sum()
-    if n == 0 or total <= 0:
-        return 0.0
-    return float((2.0 * np.arange(1, n + 1) - n - 1) @ v / (n * total))
-
-
-def _entropy(p: np.ndarray) -> float:
-    p = p[p > 0]
-    p = p / p.sum()
-    return float(-(p * np.log(p)).sum())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1463,7 +1449,7 @@ class ContentCompetitionBatch:
             "welfare": float(pi.mean()),
             "group_utility": group_means(pi, self.labels[b], self.L),
             "exposure_gini": gini(cs["exposure"]),
-            "content_diversity": _entropy(np.bincount(target, minlength=self.L).astype(np.float64)),
+            "content_diversity": shannon_entropy(np.bincount(target, minlength=self.L).astype(np.float64)),
             "creator_utility_mean": float(cs["utility"].mean()),
         }
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from recogym_eco.components.groups import group_means, kmeans_groups
+from recogym_eco.components.metrics import gini
 from recogym_eco.worlds.content_competition import (
     ContentCompetitionBatch,
     ContentCompetitionWorld,
-    gini,
     make_config,
     match_probabilities,
     relevance_matrix,
