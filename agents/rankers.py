@@ -11,7 +11,7 @@ Every ranker follows the ``Ranker`` protocol: ``reset(num_creators)`` at the sta
 ``rank(request) -> (num_requests, slate_size)`` int array of candidate indices in display order,
 padded with ``EMPTY_SLOT``. Scores equal to ``-inf`` mark candidates a user may not be shown (for
 example already-consumed items); they are never returned. The spec referenced throughout is
-``/work/shared/research/baselines-spec.md``.
+the project brief's research notes (``shared/research/baselines-spec.md``).
 """
 
 from __future__ import annotations

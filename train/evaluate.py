@@ -214,7 +214,7 @@ def evaluate(policies: list[str], kwargs: dict[str, Any], seeds: list[int], out:
             for seed in seeds:
                 env, policy = build(spec, kwargs, seed, models)
                 runs[spec.name][seed] = run_episode(env, policy, seed)
-                bar.set_postfix(policy=spec.name, seed=seed)
+                bar.set_postfix(policy=spec.name, seed=str(seed))
                 bar.update()
     with open(out / "rounds.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["policy", "seed", "round", *METRICS])

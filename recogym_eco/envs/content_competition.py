@@ -29,7 +29,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from recogym_eco.worlds.content_competition import ContentCompetitionConfig, ContentCompetitionWorld, make_config
+from recogym_eco.worlds.content_competition import ContentCompetitionConfig, ContentCompetitionWorld, resolve_config
 
 ENV_ID = "recogym_eco/ContentCompetition-v0"
 
@@ -60,12 +60,7 @@ class ContentCompetitionEnv(gym.Env):
         config: ContentCompetitionConfig | None = None,
         **overrides: Any,
     ) -> None:
-        if config is not None:
-            if overrides:
-                raise TypeError("pass either config or keyword overrides, not both")
-            self.config = config
-        else:
-            self.config = make_config(preset, mechanism=mechanism, **overrides)
+        self.config = resolve_config(preset, mechanism, config, overrides)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
         self.render_mode = render_mode

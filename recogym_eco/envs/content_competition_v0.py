@@ -46,7 +46,7 @@ from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from recogym_eco.components.groups import group_means
-from recogym_eco.worlds.content_competition import ContentCompetitionConfig, ContentCompetitionWorld, make_config
+from recogym_eco.worlds.content_competition import ContentCompetitionConfig, ContentCompetitionWorld, resolve_config
 
 __all__ = ["env", "parallel_env", "raw_env"]
 
@@ -68,12 +68,7 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
         config: ContentCompetitionConfig | None = None,
         **overrides: Any,
     ) -> None:
-        if config is not None:
-            if overrides:
-                raise TypeError("pass either config or keyword overrides, not both")
-            self.config = config
-        else:
-            self.config = make_config(preset, mechanism=mechanism, **overrides)
+        self.config = resolve_config(preset, mechanism, config, overrides)
         c = self.config
         if max_cycles is None:
             max_cycles = c.horizon

@@ -67,6 +67,7 @@ __all__ = [
     "make_config",
     "match_probabilities",
     "relevance_matrix",
+    "resolve_config",
 ]
 
 MECHANISMS: tuple[str, ...] = ("none", "UIR", "SMT", "HMT")
@@ -257,6 +258,16 @@ def make_config(preset: str = "synthetic", **overrides: Any) -> ContentCompetiti
 # ----------------------------------------------------------------------------------------------
 # pure functions: relevance, exact matching, metrics
 # ----------------------------------------------------------------------------------------------
+
+
+def resolve_config(preset: str, mechanism: str, config: ContentCompetitionConfig | None,
+                   overrides: dict[str, Any]) -> ContentCompetitionConfig:
+    """The configuration an env face was asked for: ``config`` as given, or the preset with overrides."""
+    if config is None:
+        return make_config(preset, mechanism=mechanism, **overrides)
+    if overrides:
+        raise TypeError("pass either config or keyword overrides, not both")
+    return config
 
 
 def relevance_matrix(
