@@ -1,1 +1,9 @@
-"""Platform-side decision makers: rankers (re-ranking levers) and suggestion policies."""
+"""Platform-side decision makers.
+
+- ``heuristics``: suggestion baselines of seed 001 (NoSignal, Random, MostClick, MostHistoryClick).
+- ``rankers``: the ranking lever (TopK, PMMF, FairRec) and the ``WithRanker`` wrapper.
+- ``reweight``: adaptive group reweighting (seed 000, Algorithm 1); ``reward_lever.WithReweight``
+  applies it to CreatorSuggestion's creator rewards.
+- ``lore``: the LoRe PPO agent (creator-shared actor-critic, vectorised per-creator categorical,
+  trust estimators, platform-log features); trained models in ``pretrained/``.
+"""
