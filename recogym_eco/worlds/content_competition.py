@@ -1078,6 +1078,17 @@ class ContentCompetitionBatch:
         self._It[R, last] = -1
         self._len[R] = last
 
+    def _take_top_min(self, R: np.ndarray, v: np.ndarray, ids: np.ndarray, worlds: np.ndarray,
+                      users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Puts creator ``ids`` (relevance ``v``) into the top part's minimum slot of rows ``R``;
+        returns that slot and the creator it held, for the caller to move elsewhere."""
+        t = self._tpos[R]
+        displaced = self._It[R, t]
+        self._Vt[R, t] = v
+        self._It[R, t] = ids
+        self._posT[worlds, ids, users] = t
+        return t, displaced
+
     def _apply_columns(self, W: np.ndarray, C: np.ndarray, v: np.ndarray, ev: np.ndarray | None = None) -> None:
         """In worlds W, creator C[w]'s relevance column becomes v[w]: update matrix, lists, caches."""
         if not self.incremental:
@@ -1159,11 +1170,7 @@ class ContentCompetitionBatch:
         if c3.any():  # enters the top part from the buffer: swaps with the top's minimum
             R, pp, vv, to, ii = U[c3], pU[c3], vU[c3], tout[c3], iU[c3]
             wr, xr = wU[c3], x[c3]
-            t = self._tpos[R]
-            j = It[R, t]
-            Vt[R, t] = vv
-            It[R, t] = ii
-            posT[wr, ii, xr] = t
+            t, j = self._take_top_min(R, vv, ii, wr, xr)
             Vt[R, pp] = to
             It[R, pp] = j
             posT[wr, j, xr] = pp
@@ -1193,11 +1200,7 @@ class ContentCompetitionBatch:
         if c6.any():  # outsider jumps into the top part; the top's minimum drops to the buffer
             R, vv, to, ii = U[c6], vU[c6], tout[c6], iU[c6]
             wr, xr = wU[c6], x[c6]
-            t = self._tpos[R]
-            j = It[R, t]
-            Vt[R, t] = vv
-            It[R, t] = ii
-            posT[wr, ii, xr] = t
+            t, j = self._take_top_min(R, vv, ii, wr, xr)
             e_t = np.exp((to - peak) * invb[R])
             ds[c6] = evU[c6] - e_t
             dn[c6] = evU[c6] * vv - e_t * to
