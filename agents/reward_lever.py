@@ -2,7 +2,7 @@
 
 ``WithReweight(env)`` clusters the users by the platform's relevance estimates (k-means), starts
 every group weight at 1 and, after every epoch of ``epoch_length`` rounds, hands the groups' mean
-utility to ``agents.reweight.Reweight`` (w_l <- w_l * exp(-alpha * utility_l), renormalised to mean
+utility to ``recogym_eco.agents.reweight.Reweight`` (w_l <- w_l * exp(-alpha * utility_l), renormalised to mean
 1, clipped to [0.2, 5]). A click by a user of group l then pays its creator w_l instead of 1, so
 creators' fallback behaviours (which respond to their reward) drift toward under-served groups.
 A user's utility is its click-through rate over the epoch (clicks / (rounds * slate size), in [0, 1]).
@@ -35,7 +35,7 @@ class WithReweight(gym.Wrapper):
         self.reweight_kwargs = reweight_kwargs
 
     def reset(self, **kwargs: Any):
-        from agents.reweight import Reweight
+        from recogym_eco.agents.reweight import Reweight
 
         obs, info = self.env.reset(**kwargs)
         world = self.env.unwrapped.world

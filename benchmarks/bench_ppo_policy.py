@@ -31,7 +31,7 @@ def mlp_with_vectorised_distribution():
     distribution swapped for the vectorised one: isolates the cost of SB3's per-dimension loop."""
     from stable_baselines3.common.policies import ActorCriticPolicy
 
-    from agents.lore.distribution import PerCreatorCategoricalDistribution
+    from recogym_eco.agents.lore.distribution import PerCreatorCategoricalDistribution
 
     class MlpVectorisedPolicy(ActorCriticPolicy):
         def _build(self, lr_schedule) -> None:
@@ -54,7 +54,7 @@ def worker(args: argparse.Namespace) -> dict:
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.env_util import make_vec_env
 
-    from agents.lore import LORE_POLICY_KWARGS, SharedCreatorPolicy
+    from recogym_eco.agents.lore import LORE_POLICY_KWARGS, SharedCreatorPolicy
 
     venv = make_vec_env("recogym_eco/CreatorSuggestion-v0", n_envs=args.n_envs, seed=args.seed,
                         env_kwargs=dict(num_creators=args.num_creators, render_mode=None))

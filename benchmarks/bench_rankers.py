@@ -1,4 +1,4 @@
-"""Per-round wall time of the rankers in ``agents.rankers`` (median of 5 rounds).
+"""Per-round wall time of the rankers in ``recogym_eco.agents.rankers`` (median of 5 rounds).
 
 Usage: ``PYTHONPATH=. python benchmarks/bench_rankers.py [slate_size]`` (default 5, as in CreAgent).
 Scores are standard normal; every creator owns at least one candidate item.
@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from agents.rankers import PMMF, FairRec, TopK
+from recogym_eco.agents.rankers import PMMF, FairRec, TopK
 from recogym_eco.components.ranking import RankingRequest
 
 SIZES = [(100, 250, 50), (1000, 2500, 500)]

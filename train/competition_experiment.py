@@ -6,13 +6,13 @@
   Outputs ``toy_paths_<tag>.png``, ``toy_runs.csv``.
 * ``--preset synthetic`` / ``--preset movielens``: Figures 2 and 3. For every seed (an independently
   sampled world) and mechanism in ``--mechanisms``, one full episode of the Gymnasium env
-  (``horizon / epoch_length`` epochs) with the platform following :class:`agents.reweight.Reweight`
+  (``horizon / epoch_length`` epochs) with the platform following :class:`recogym_eco.agents.reweight.Reweight`
   (``none`` keeps w = 1); seeds run side by side in one process (``--batch``). Outputs ``<preset>_welfare.csv`` (welfare per epoch), ``<preset>_groups.csv`` (final weights
   and group utilities by group rank), ``<preset>_summary.csv`` and ``<preset>_figure.png`` (welfare
   curves with one-sigma bands, final group weights, final group utilities by group size).
 
 Runs are independent processes (``--workers``), so results do not depend on the worker count.
-Example: ``python train/competition_experiment.py --preset synthetic --seeds 10 --workers 2``.
+Example: ``recogym-eco competition --preset synthetic --seeds 10 --workers 2``.
 """
 
 from __future__ import annotations
@@ -20,14 +20,12 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 MECHS = ("none", "UIR", "SMT", "HMT")
 COLORS = {"none": "tab:blue", "UIR": "tab:orange", "SMT": "tab:green", "HMT": "tab:red"}
@@ -126,10 +124,10 @@ def batch_episodes(preset: str, mechanism: str, seeds: list[int], overrides: dic
 
     Each seed is an independent world with its own generator (``np.random.default_rng(seed)``), so
     its trajectory is the same as when run alone. The platform follows Algorithm 1: weights start at
-    1, and after every epoch each world's :class:`agents.reweight.Reweight` turns the epoch's mean
+    1, and after every epoch each world's :class:`recogym_eco.agents.reweight.Reweight` turns the epoch's mean
     group utilities into the next weights (``none`` keeps w = 1).
     """
-    from agents.reweight import Reweight
+    from recogym_eco.agents.reweight import Reweight
     from recogym_eco.worlds.content_competition import ContentCompetitionBatch, make_config
 
     t0 = time.perf_counter()

@@ -6,7 +6,7 @@ joined with ``+`` to a ranker (``PMMF``, ``FairRec``) and/or the reward lever (`
 lever named alone runs with NoSignal suggestions: ``PMMF`` = ``NoSignal+PMMF``. ``label=spec``
 names a spec in the tables (``LoRe-skewed=results/lore/skewed_s0/model.zip+PMMF``).
 
-    python -m train.evaluate --preset default --seeds 10 \\
+    python -m recogym_eco.train.evaluate --preset default --seeds 10 \\
         --policies NoSignal MostClick MostHistoryClick Reweight PMMF FairRec LoRe LoRe+PMMF LoRe+FairRec
 
 Outputs in ``--out``: ``rounds.csv`` (per-round metrics of every run), ``summary.md`` (mean and 95%
@@ -30,11 +30,11 @@ from scipy import stats
 from tqdm import tqdm
 
 import recogym_eco  # noqa: F401
-from agents.heuristics import HEURISTICS
-from train.presets import PRESETS, env_kwargs
+from recogym_eco.agents.heuristics import HEURISTICS
+from recogym_eco.agents.shipped import shipped_model
+from recogym_eco.train.presets import PRESETS, env_kwargs
 
 ENV_ID = "recogym_eco/CreatorSuggestion-v0"
-SHIPPED_LORE = Path(__file__).resolve().parents[1] / "agents" / "pretrained" / "lore_default.zip"
 RANKERS = ("PMMF", "FairRec")
 METRICS = ("clicks", "content_diversity", "active_creators", "present_creators", "genres_per_creator",
            "follow_rate", "exposure_gini")
@@ -69,20 +69,20 @@ def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str,
     """The env with the spec's levers installed, and the suggestion policy bound to it."""
     env = gym.make(ENV_ID, **kwargs)
     if spec.ranker is not None:
-        from agents.rankers import PMMF, FairRec, WithRanker
+        from recogym_eco.agents.rankers import PMMF, FairRec, WithRanker
 
         env = WithRanker(env, PMMF() if spec.ranker == "PMMF" else FairRec())
     if spec.reweight:
-        from agents.reward_lever import WithReweight
+        from recogym_eco.agents.reward_lever import WithReweight
 
         env = WithReweight(env)
     if spec.suggestion in HEURISTICS:
         return env, HEURISTICS[spec.suggestion](env, seed=seed)
-    path = str(SHIPPED_LORE) if spec.suggestion == "LoRe" else spec.suggestion
+    path = str(shipped_model("lore_default")) if spec.suggestion == "LoRe" else spec.suggestion
     if not Path(path).is_file():
-        raise FileNotFoundError(f"no saved model at {path}: train one with `python -m train.train_lore` "
+        raise FileNotFoundError(f"no saved model at {path}: train one with `recogym-eco train` "
                                 f"(or pass the path of a saved SB3 model)")
-    from agents.lore import LoRePolicyPredictor, load_lore
+    from recogym_eco.agents.lore import LoRePolicyPredictor, load_lore
 
     if path not in models:
         models[path] = load_lore(path)

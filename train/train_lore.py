@@ -1,12 +1,14 @@
 """Train LoRe (PPO + creator-shared policy) on CreatorSuggestion-v0 and evaluate it against baselines.
 
-    PYTHONPATH=. .venv/bin/python train/train_lore.py                              # defaults, ~15 min
-    PYTHONPATH=. .venv/bin/python train/train_lore.py --timesteps 50000 --out results/lore/smoke
-    PYTHONPATH=. .venv/bin/python train/train_lore.py --preset skewed --seed 1
-    PYTHONPATH=. .venv/bin/python train/train_lore.py --env-kwargs '{"trust_mean": 0.8}' --trust learned
+    recogym-eco train                                              # defaults, ~15 min
+    recogym-eco train --timesteps 50000 --out results/lore/smoke
+    recogym-eco train --preset skewed --seed 1
+    recogym-eco train --env-kwargs '{"trust_mean": 0.8}' --trust learned
+
+(``recogym-eco train`` is ``python -m recogym_eco.train.train_lore``.)
 
 Outputs under ``--out`` (default ``results/lore/<preset>_s<seed>``):
-``model.zip`` (SB3 format, load with ``agents.lore.load_lore`` or ``PPO.load``), ``tb/`` (TensorBoard:
+``model.zip`` (SB3 format, load with ``recogym_eco.agents.lore.load_lore`` or ``PPO.load``), ``tb/`` (TensorBoard:
 ``tensorboard --logdir <out>/tb``), ``checkpoints/``, ``monitor/`` (per-episode raw clicks of every
 training env), ``curve.csv`` (mean training episode clicks per rollout), ``eval/`` (held-out
 evaluation by ``train/evaluate.py``: ``summary.md``, ``rounds.csv``, plots), ``config.json``.
@@ -22,21 +24,16 @@ import argparse
 import csv
 import importlib.util
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import numpy as np
+import torch as th
 
-import numpy as np  # noqa: E402
-import torch as th  # noqa: E402
-
-from train.evaluate import evaluate as evaluate_policies  # noqa: E402
-from train.presets import PRESETS  # noqa: E402
-from train.presets import env_kwargs as env_kwargs_of  # noqa: E402
+from recogym_eco.train.evaluate import evaluate as evaluate_policies
+from recogym_eco.train.presets import PRESETS
+from recogym_eco.train.presets import env_kwargs as env_kwargs_of
 
 #: Rollout state left out of a shipped model (``PPO.load`` rebuilds it on the next ``learn``).
 SHIP_EXCLUDE = ("_last_obs", "_last_original_obs", "_last_episode_starts", "ep_info_buffer", "ep_success_buffer")
@@ -96,7 +93,7 @@ def make_curve_callback(path: Path):
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from agents.lore import LORE_PPO_DEFAULTS
+    from recogym_eco.agents.lore import LORE_PPO_DEFAULTS
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--timesteps", type=int, default=400_000, help="env steps of training (all envs together)")
@@ -132,14 +129,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
-    from agents.lore import LORE_POLICY_KWARGS, LORE_PPO_DEFAULTS, make_lore, make_lore_vec_env
+    from recogym_eco.agents.lore import LORE_POLICY_KWARGS, LORE_PPO_DEFAULTS, make_lore, make_lore_vec_env
 
     env_kwargs = env_kwargs_of(args.preset, args.env_kwargs)
     if args.num_creators is not None:
         env_kwargs["num_creators"] = args.num_creators
     ppo_kwargs = {**LORE_PPO_DEFAULTS, **json.loads(args.ppo_kwargs)}
     policy_kwargs = {**LORE_POLICY_KWARGS, **json.loads(args.policy_kwargs)}
-    out = args.out or ROOT / "results" / "lore" / f"{args.preset}_s{args.seed}"
+    out = args.out or Path("results") / "lore" / f"{args.preset}_s{args.seed}"
     out.mkdir(parents=True, exist_ok=True)
     config = dict(vars(args), out=str(out), env_kwargs=env_kwargs, ppo_kwargs=ppo_kwargs,
                   policy_kwargs=policy_kwargs, save_to=str(args.save_to) if args.save_to else None)

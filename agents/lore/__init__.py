@@ -7,7 +7,7 @@
   (``agent.py``): factory, loading (any creator count) and an ``evaluate_policy``-ready predictor.
 """
 
-from agents.lore.agent import (
+from recogym_eco.agents.lore.agent import (
     ENV_ID,
     LORE_POLICY_KWARGS,
     LORE_PPO_DEFAULTS,
@@ -16,9 +16,9 @@ from agents.lore.agent import (
     make_lore,
     make_lore_vec_env,
 )
-from agents.lore.distribution import PerCreatorCategoricalDistribution
-from agents.lore.policy import SharedCreatorPolicy
-from agents.lore.trust import LearnedTrust, TrustNet
+from recogym_eco.agents.lore.distribution import PerCreatorCategoricalDistribution
+from recogym_eco.agents.lore.policy import SharedCreatorPolicy
+from recogym_eco.agents.lore.trust import LearnedTrust, TrustNet
 
 __all__ = [
     "ENV_ID",

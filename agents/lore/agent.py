@@ -1,8 +1,8 @@
-"""LoRe = SB3 PPO + :class:`~agents.lore.policy.SharedCreatorPolicy` on the suggestion lever.
+"""LoRe = SB3 PPO + :class:`~recogym_eco.agents.lore.policy.SharedCreatorPolicy` on the suggestion lever.
 
 Train::
 
-    from agents.lore import make_lore_vec_env, make_lore
+    from recogym_eco.agents.lore import make_lore_vec_env, make_lore
     venv = make_lore_vec_env(n_envs=16, seed=0)               # CreatorSuggestion-v0, reward normalised
     model = make_lore(venv, seed=0)                           # PPO with LORE_PPO_DEFAULTS
     model.learn(400_000)
@@ -10,7 +10,7 @@ Train::
 
 Load / evaluate (any creator count with the same genre count)::
 
-    from agents.lore import load_lore
+    from recogym_eco.agents.lore import load_lore
     model = load_lore("lore.zip")                             # spaces as saved
     model = load_lore("lore.zip", env=other_env)              # re-attach to another creator count
     action, _ = model.predict(obs, deterministic=False)       # any (C', G+2) obs works directly
@@ -30,9 +30,9 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
-from agents.lore.features import PlatformLogFeatures, platform_log_features
-from agents.lore.policy import SharedCreatorPolicy
-from agents.lore.trust import LearnedTrust
+from recogym_eco.agents.lore.features import PlatformLogFeatures, platform_log_features
+from recogym_eco.agents.lore.policy import SharedCreatorPolicy
+from recogym_eco.agents.lore.trust import LearnedTrust
 
 ENV_ID = "recogym_eco/CreatorSuggestion-v0"
 
@@ -84,14 +84,14 @@ def make_lore_vec_env(
     """A VecEnv of CreatorSuggestion worlds for training LoRe.
 
     :param trust: ``"mle"`` (the env's Beta-smoothed estimate, default) or ``"learned"`` (the paper's
-        network, :class:`~agents.lore.trust.LearnedTrust`).
+        network, :class:`~recogym_eco.agents.lore.trust.LearnedTrust`).
     :param normalize_reward: wrap in ``VecNormalize(norm_obs=False, norm_reward=True)``: rewards
         (clicks ~0-100 per round) are divided by a running std of the discounted return, which keeps the
         critic's loss from swamping the actor's gradient under ``max_grad_norm``. Observations are not
         normalised, so a saved model needs no VecNormalize statistics at inference time.
     :param monitor_dir: where SB3's ``Monitor`` writes per-episode (raw) clicks, if given.
     :param features: ``"paper"`` (the paper's state: last genre + trust) or ``"log"`` (plus the
-        platform's logs, :class:`~agents.lore.features.PlatformLogFeatures`).
+        platform's logs, :class:`~recogym_eco.agents.lore.features.PlatformLogFeatures`).
     """
     if isinstance(env_id, str):
         _ensure_registered()

@@ -17,7 +17,7 @@ Because parameters do not depend on the creator count, a policy trained on 50 cr
 - ``model.predict(obs)`` accepts observations with any number of creator rows (this policy overrides
   ``obs_to_tensor``/``predict`` so SB3's shape check does not reject them);
 - to re-attach a saved model to a world with another creator count (e.g. to keep training or to
-  evaluate through a VecEnv) use :func:`agents.lore.agent.load_lore`, which calls
+  evaluate through a VecEnv) use :func:`recogym_eco.agents.lore.agent.load_lore`, which calls
   ``PPO.load(path, env=env, custom_objects={"observation_space": env.observation_space,
   "action_space": env.action_space})``.
 """
@@ -34,7 +34,7 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.type_aliases import PyTorchObs
 from torch import nn
 
-from agents.lore.distribution import PerCreatorCategoricalDistribution
+from recogym_eco.agents.lore.distribution import PerCreatorCategoricalDistribution
 
 POOLINGS = ("mean", "mean_max")
 

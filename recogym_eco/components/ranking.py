@@ -1,9 +1,9 @@
 """The ranking lever: how a round's candidate items become each user's slate.
 
 A world scores every (request, candidate) pair with its recommender and then asks a *ranker* for the
-slates. ``TopK`` is the default; re-rankers (``agents.rankers.PMMF``, ``agents.rankers.FairRec``)
+slates. ``TopK`` is the default; re-rankers (``recogym_eco.agents.rankers.PMMF``, ``recogym_eco.agents.rankers.FairRec``)
 implement the same two-method protocol and are installed with ``world.set_ranker(...)`` or the
-``agents.rankers.WithRanker`` Gymnasium wrapper.
+``recogym_eco.agents.rankers.WithRanker`` Gymnasium wrapper.
 """
 
 from __future__ import annotations

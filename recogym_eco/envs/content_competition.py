@@ -37,7 +37,7 @@ __all__ = ["ENV_ID", "ContentCompetitionEnv", "observation_layout", "register_co
 
 
 def observation_layout(num_groups: int) -> dict[str, slice]:
-    """Where each block sits in the platform observation (shared with agents.reweight)."""
+    """Where each block sits in the platform observation (shared with recogym_eco.agents.reweight)."""
     L = num_groups
     return {
         "group_utility": slice(0, L),

@@ -7,7 +7,7 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.monitor import Monitor
 
 import recogym_eco  # noqa: F401
-from agents.heuristics import HEURISTICS, MostClick, MostHistoryClick, NoSignal, Random
+from recogym_eco.agents.heuristics import HEURISTICS, MostClick, MostHistoryClick, NoSignal, Random
 
 
 @pytest.mark.parametrize("name", sorted(HEURISTICS))

@@ -13,7 +13,7 @@ from stable_baselines3.common.distributions import MultiCategoricalDistribution
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 
-from agents.lore import (
+from recogym_eco.agents.lore import (
     LearnedTrust,
     LoRePolicyPredictor,
     PerCreatorCategoricalDistribution,

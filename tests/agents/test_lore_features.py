@@ -4,8 +4,9 @@ import gymnasium as gym
 import numpy as np
 
 import recogym_eco  # noqa: F401
-from agents.lore import LoRePolicyPredictor, make_lore, make_lore_vec_env
-from agents.lore.features import PlatformLogFeatures
+from recogym_eco.agents.lore import LoRePolicyPredictor, make_lore, make_lore_vec_env
+from recogym_eco.agents.lore.features import PlatformLogFeatures
+from recogym_eco.agents.shipped import shipped_model
 
 
 def test_features_are_the_platform_logs():
@@ -37,11 +38,11 @@ def test_feature_model_plays_a_plain_env_through_the_predictor():
 def test_split_head_equals_concatenated_head():
     import torch as th
 
-    from agents.lore import load_lore
+    from recogym_eco.agents.lore import load_lore
 
-    from pathlib import Path
 
-    model = load_lore(str(Path(__file__).parents[2] / "agents" / "pretrained" / "lore_default.zip"))
+
+    model = load_lore(str(shipped_model("lore_default")))
     policy = model.policy
     obs = th.rand(3, 11, policy.num_features)
     e = policy.actor_encoder(obs)

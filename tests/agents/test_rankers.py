@@ -1,4 +1,4 @@
-"""Tests for agents.rankers: the exact P-MMF dual projection, PMMF, FairRec, TopK and WithRanker."""
+"""Tests for recogym_eco.agents.rankers: the exact P-MMF dual projection, PMMF, FairRec, TopK and WithRanker."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from agents.rankers import PMMF, EMPTY_SLOT, FairRec, TopK, WithRanker, project_dual
+from recogym_eco.agents.rankers import PMMF, EMPTY_SLOT, FairRec, TopK, WithRanker, project_dual
 from recogym_eco.components.ranking import Ranker, RankingRequest
 
 

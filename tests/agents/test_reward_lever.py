@@ -6,8 +6,8 @@ import pytest
 from stable_baselines3.common.evaluation import evaluate_policy
 
 import recogym_eco  # noqa: F401
-from agents.heuristics import NoSignal
-from agents.reward_lever import WithReweight
+from recogym_eco.agents.heuristics import NoSignal
+from recogym_eco.agents.reward_lever import WithReweight
 from recogym_eco.components.groups import group_means
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.reweight import Reweight
+from recogym_eco.agents.reweight import Reweight
 from recogym_eco.envs.content_competition import ContentCompetitionEnv
 
 

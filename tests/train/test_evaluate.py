@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from train.evaluate import PolicySpec, evaluate, mean_ci
-from train.presets import env_kwargs
+from recogym_eco.train.evaluate import PolicySpec, evaluate, mean_ci
+from recogym_eco.train.presets import env_kwargs
 
 
 def test_policy_specs_parse_and_reject_unknown_names():

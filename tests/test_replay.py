@@ -1,0 +1,51 @@
+"""The v0 worlds replay their recorded trajectories bit for bit (``tests/replay/record.py`` made them).
+
+A failure here means the dynamics of a published id changed: give the change a new id instead.
+ContentCompetition has two fixtures: its compiled engine and its NumPy engine may differ in the last
+bits of utilities (different ``exp`` implementations), never in a creator's accept decision.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent / "replay"
+sys.path.insert(0, str(HERE))
+import record  # noqa: E402
+
+EXPECTED = {name: json.loads((HERE / f"v0_{name}.json").read_text()) for name in ("compiled", "numpy")}
+
+
+def _numpy_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOGYM_ECO_NO_C", "1")
+    import recogym_eco.worlds.content_competition as cc
+
+    monkeypatch.setattr(cc, "_C_LIB", None)
+
+
+@pytest.mark.parametrize("case", sorted(record.CS_CASES))
+def test_creator_suggestion_v0_replays(case):
+    got = record.gym_trajectory("recogym_eco/CreatorSuggestion-v0", record.CS_CASES[case])
+    assert got == EXPECTED["compiled"][case]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+@pytest.mark.parametrize("case", sorted(record.CC_CASES))
+def test_content_competition_v0_replays(case, engine, monkeypatch):
+    if engine == "numpy":
+        _numpy_engine(monkeypatch)
+    got = record.gym_trajectory("recogym_eco/ContentCompetition-v0", record.CC_CASES[case])
+    assert got == EXPECTED[engine][case]
+
+
+def test_parallel_faces_replay():
+    from recogym_eco.envs import content_competition_v0, creator_suggestion_v0
+
+    cs = record.parallel_trajectory(creator_suggestion_v0, record.CS_CASES["cs_default"])
+    assert cs == EXPECTED["compiled"]["cs_parallel"]
+    cc = record.parallel_trajectory(content_competition_v0, dict(preset="toy", max_cycles=8))
+    assert cc == EXPECTED["compiled"]["cc_parallel"]
