@@ -1,7 +1,7 @@
 """Gymnasium face of ContentCompetition: the platform sets user-group weights once per epoch.
 
 ``gymnasium.make("recogym_eco/ContentCompetition-v0", preset="synthetic", mechanism="HMT")``
-(after :func:`register_content_competition`, which ``import recogym_eco`` calls).
+(after ``import recogym_eco``, which registers every id of ``recogym_eco.registry``).
 
 * **Action**: ``Box(w_min, w_max, (L,), float32)``, one weight per user group, deployed through the
   mechanism fixed at construction: ``"UIR"`` (creator reward weights), ``"SMT"`` (temperature
@@ -33,7 +33,7 @@ from recogym_eco.worlds.content_competition import ContentCompetitionConfig, Con
 
 ENV_ID = "recogym_eco/ContentCompetition-v0"
 
-__all__ = ["ENV_ID", "ContentCompetitionEnv", "observation_layout", "register_content_competition"]
+__all__ = ["ENV_ID", "ContentCompetitionEnv", "observation_layout"]
 
 
 def observation_layout(num_groups: int) -> dict[str, slice]:
@@ -149,22 +149,3 @@ class ContentCompetitionEnv(gym.Env):
             "creator_steps": int(self.world.steps_done),
         }
 
-
-def register_content_competition() -> None:
-    """Register ``recogym_eco/ContentCompetition-v0`` with Gymnasium and the PettingZoo game as
-    ``recogym_eco/content_competition-v0`` (``pettingzoo.make("parallel" | "aec", ...)``); idempotent."""
-    if ENV_ID not in gym.registry:
-        gym.register(
-            id=ENV_ID,
-            entry_point="recogym_eco.envs.content_competition:ContentCompetitionEnv",
-            kwargs={"preset": "synthetic", "mechanism": "none"},
-        )
-    import pettingzoo
-
-    if not hasattr(pettingzoo, "register"):  # pettingzoo < 1.27 has no registry
-        return
-    game_id = "recogym_eco/content_competition-v0"
-    module = "recogym_eco.envs.content_competition_v0"
-    for kind, factory in (("parallel", "parallel_env"), ("aec", "env")):
-        if game_id not in getattr(pettingzoo, f"{kind}_registry"):
-            pettingzoo.register(kind, game_id, entry_point=f"{module}:{factory}")

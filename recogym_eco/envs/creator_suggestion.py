@@ -72,18 +72,3 @@ class CreatorSuggestionEnv(gym.Env):
                 f"present {info['present_creators']}, diversity {info['content_diversity']:.3f}, "
                 f"follow rate {info['follow_rate']:.2f}")
 
-
-def register_creator_suggestion() -> None:
-    """Registers ``recogym_eco/CreatorSuggestion-v0`` with Gymnasium and the PettingZoo game as
-    ``recogym_eco/creator_suggestion-v0`` (``pettingzoo.make("parallel" | "aec", ...)``); idempotent."""
-    import pettingzoo
-
-    env_id = "recogym_eco/CreatorSuggestion-v0"
-    if env_id not in gym.registry:
-        gym.register(id=env_id, entry_point="recogym_eco.envs.creator_suggestion:CreatorSuggestionEnv",
-                     disable_env_checker=False)
-    game_id = "recogym_eco/creator_suggestion-v0"
-    module = "recogym_eco.envs.creator_suggestion_v0"
-    for kind, factory in (("parallel", "parallel_env"), ("aec", "env")):
-        if game_id not in getattr(pettingzoo, f"{kind}_registry"):
-            pettingzoo.register(kind, game_id, entry_point=f"{module}:{factory}")

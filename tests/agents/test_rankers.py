@@ -310,12 +310,9 @@ def test_with_ranker_rejects_env_without_world() -> None:
 
 
 def test_with_ranker_on_creator_suggestion_env() -> None:
-    module = pytest.importorskip("recogym_eco.envs.creator_suggestion")
+    import recogym_eco  # noqa: F401
+
     env_id = "recogym_eco/CreatorSuggestion-v0"
-    if env_id not in gym.registry and hasattr(module, "register_creator_suggestion"):
-        module.register_creator_suggestion()
-    if env_id not in gym.registry:
-        pytest.skip(f"{env_id} is not registered")
     ranker = PMMF()
     env = WithRanker(gym.make(env_id), ranker)
     assert env.unwrapped.world.ranker is ranker

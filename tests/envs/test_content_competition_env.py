@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from recogym_eco.envs import content_competition_v0
-from recogym_eco.envs.content_competition import ENV_ID, ContentCompetitionEnv, register_content_competition
+from recogym_eco.envs.content_competition import ENV_ID, ContentCompetitionEnv
+from recogym_eco.registry import register_all
 
 SMALL = dict(cluster_sizes=(30, 20, 10, 5, 3, 2), num_creators=8, top_k=3, num_groups=5, dim=3, horizon=12,
              epoch_length=2)
@@ -17,8 +18,8 @@ SMALL = dict(cluster_sizes=(30, 20, 10, 5, 3, 2), num_creators=8, top_k=3, num_g
 
 @pytest.fixture(autouse=True)
 def _registered():
-    register_content_competition()
-    register_content_competition()  # idempotent
+    register_all()
+    register_all()  # idempotent
 
 
 @pytest.mark.parametrize("mechanism", ["none", "UIR", "SMT", "HMT"])
