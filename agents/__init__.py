@@ -6,4 +6,11 @@
   applies it to CreatorSuggestion's creator rewards.
 - ``lore``: the LoRe PPO agent (creator-shared actor-critic, vectorised per-creator categorical,
   trust estimators, platform-log features); trained models in ``pretrained/``.
+- ``shipped``: the models shipped in ``pretrained/`` (``shipped_model(name)``).
+
+``register_ranker`` (from ``rankers``) is re-exported here; importing this package needs no torch.
 """
+
+from recogym_eco.agents.rankers import RANKERS, register_ranker
+
+__all__ = ["RANKERS", "register_ranker"]

@@ -6,6 +6,8 @@
 * ``FairRec``: two-sided fair allocation (Patro et al., WWW 2020) at provider (creator) level
   (baselines spec §2).
 * ``WithRanker``: a Gymnasium wrapper that installs a ranker into an environment's world.
+* ``RANKERS`` / ``register_ranker(name, factory)``: the named rankers that scripts and policy specs
+  resolve (``TopK``, ``PMMF``, ``FairRec`` and any a user registers).
 
 Every ranker follows the ``Ranker`` protocol: ``reset(num_creators)`` at the start of an episode and
 ``rank(request) -> (num_requests, slate_size)`` int array of candidate indices in display order,
@@ -17,14 +19,17 @@ the project brief's research notes (``shared/research/baselines-spec.md``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 import gymnasium as gym
 import numpy as np
 
 from recogym_eco.components.ranking import EMPTY_SLOT, Ranker, RankingRequest, TopK, top_k_indices
+from recogym_eco.plugins import Registry
 
-__all__ = ["TopK", "PMMF", "FairRec", "WithRanker", "project_dual", "EMPTY_SLOT", "Ranker"]
+__all__ = ["TopK", "PMMF", "FairRec", "WithRanker", "project_dual", "EMPTY_SLOT", "RANKERS", "Ranker",
+           "register_ranker"]
 
 PMMFVariant = Literal["creagent", "original"]
 
@@ -369,3 +374,20 @@ class WithRanker(gym.Wrapper):
         obs, info = self.env.reset(seed=seed, options=options)
         self._install()
         return obs, info
+
+
+RANKERS: Registry[Ranker] = Registry("ranker", Ranker)
+
+
+def register_ranker(name: str, factory: Callable[[], Ranker]) -> None:
+    """Registers a ranker: ``factory()`` returns a fresh :class:`~recogym_eco.components.ranking.Ranker`.
+
+    A registered name is usable wherever the suite names rankers, for example in a policy spec of
+    ``recogym-eco evaluate`` (``--policies NoSignal+MyRanker --plugin my_rankers.py``).
+    """
+    RANKERS.register(name, factory)
+
+
+register_ranker("TopK", TopK)
+register_ranker("PMMF", PMMF)
+register_ranker("FairRec", FairRec)

@@ -31,11 +31,12 @@ from tqdm import tqdm
 
 import recogym_eco  # noqa: F401
 from recogym_eco.agents.heuristics import HEURISTICS
+from recogym_eco.agents.rankers import RANKERS
 from recogym_eco.agents.shipped import shipped_model
+from recogym_eco.plugins import load_plugin
 from recogym_eco.train.presets import PRESETS, env_kwargs
 
 ENV_ID = "recogym_eco/CreatorSuggestion-v0"
-RANKERS = ("PMMF", "FairRec")
 METRICS = ("clicks", "content_diversity", "active_creators", "present_creators", "genres_per_creator",
            "follow_rate", "exposure_gini")
 
@@ -56,12 +57,17 @@ class PolicySpec:
         rankers = [p for p in parts if p in RANKERS]
         reweight = "Reweight" in parts
         rest = [p for p in parts if p not in RANKERS and p != "Reweight"]
+        known = set(HEURISTICS) | {"LoRe"}
+        unknown = [p for p in rest if p not in known and not p.endswith(".zip")]
         if len(rankers) > 1 or len(rest) > 1:
-            raise ValueError(f"policy spec {spec!r} must combine at most one suggestion policy and one ranker")
+            hint = (f"; unknown name(s) {unknown}: suggestion policies {sorted(known)} or a .zip model, rankers "
+                    f"{list(RANKERS.names())} (register more with --plugin), lever Reweight") if unknown else ""
+            raise ValueError(f"policy spec {spec!r} must combine at most one suggestion policy and one ranker{hint}")
         suggestion = rest[0] if rest else "NoSignal"
         if suggestion not in HEURISTICS and suggestion != "LoRe" and not suggestion.endswith(".zip"):
             raise ValueError(f"unknown suggestion policy {suggestion!r} in {spec!r}: use one of "
-                             f"{sorted(HEURISTICS) + ['LoRe']} or a path to a saved model (.zip)")
+                             f"{sorted(HEURISTICS) + ['LoRe']} or a path to a saved model (.zip); rankers: "
+                             f"{list(RANKERS.names())}; lever: Reweight")
         return cls(name, suggestion, rankers[0] if rankers else None, reweight)
 
 
@@ -69,9 +75,9 @@ def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str,
     """The env with the spec's levers installed, and the suggestion policy bound to it."""
     env = gym.make(ENV_ID, **kwargs)
     if spec.ranker is not None:
-        from recogym_eco.agents.rankers import PMMF, FairRec, WithRanker
+        from recogym_eco.agents.rankers import WithRanker
 
-        env = WithRanker(env, PMMF() if spec.ranker == "PMMF" else FairRec())
+        env = WithRanker(env, RANKERS.create(spec.ranker))
     if spec.reweight:
         from recogym_eco.agents.reward_lever import WithReweight
 
@@ -239,7 +245,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reference", nargs="+", default=["NoSignal", "LoRe"],
                         help="policies that paired differences are taken to (those evaluated)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default results/eval_<preset>)")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE",
+                        help="import a module or .py file first (it may register rankers, creator models, "
+                             "recommenders); repeatable")
     args = parser.parse_args(argv)
+    for plugin in args.plugin:
+        load_plugin(plugin)
     kwargs = env_kwargs(args.preset, args.env_kwargs)
     out = args.out or Path("results") / f"eval_{args.preset}"
     start = time.perf_counter()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-FALLBACKS = ("random_history", "most_clicked_history", "cfd", "simuline")
 TRUST_DYNAMICS = ("static", "clicks")
 
 

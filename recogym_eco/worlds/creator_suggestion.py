@@ -4,11 +4,13 @@ A round (seed 001 Sections 3 and 5.1; DESIGN Section 3):
 
 1. the platform sends each creator a suggestion a_c in {0 (none), 1..G (genre a_c - 1)};
 2. every present creator is active with probability p_c; an active creator with a suggestion follows
-   it with probability d_c (its trust), otherwise it makes the genre its fallback model picks;
+   it with probability d_c (its trust), otherwise it makes the genre its creator model picks
+   (``creator_fallback``: a registered :class:`~recogym_eco.components.creator_models.CreatorModel`);
 3. new items join the pool; candidates are the items of the last ``freshness_window`` rounds whose
    creator is still on the platform;
-4. every active user (probability p_u) gets a slate of k items: the recommender scores candidates,
-   the ranker (top-k unless replaced) orders them; the user clicks slate item i at position r with
+4. every active user (probability p_u) gets a slate of k items: the recommender (a registered
+   :class:`~recogym_eco.components.recommenders.Recommender`) scores candidates, the ranker (top-k
+   unless replaced) orders them; the user clicks slate item i at position r with
    probability theta[u, genre_i] * quality_i * b(r), b(r) = 1 / log2(r + 1);
 5. creators receive their reward (clicks, each weighted by the clicking user's reward weight); their
    histories update; a creator with ``churn_patience`` consecutive active rounds without a click
@@ -22,18 +24,25 @@ a step is a few NumPy passes and many worlds can later share a leading axis.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
 from recogym_eco.components import creators as cm
+from recogym_eco.components.creator_models import CREATOR_MODELS, CreatorModel
 from recogym_eco.components.metrics import gini, shannon_entropy
+from recogym_eco.components.recommenders import RECOMMENDERS, Recommender
 from recogym_eco.components.ranking import EMPTY_SLOT, Ranker, RankingRequest, top_k_indices
 from recogym_eco.components.users import position_bias, synthetic_preferences
 
-RECOMMENDERS = ("oracle", "popularity")
 PREFERENCE_SOURCES = ("synthetic", "movielens")
+
+
+def _plugin(registry: Any, value: Any, config: Any) -> Any:
+    """A fresh plug-in from a registered name, or a private deep copy of a user's instance."""
+    return registry.create(value, config) if isinstance(value, str) else copy.deepcopy(value)
 
 
 def _check(condition: bool, name: str, allowed: str, value: Any) -> None:
@@ -67,7 +76,7 @@ class CreatorSuggestionConfig:
     trust_dynamics: str = "static"
     trust_lr: float = 0.05
     trust_prior: tuple[float, float] = (1.0, 1.0)
-    creator_fallback: str = "random_history"
+    creator_fallback: str | CreatorModel = "random_history"
     churn_patience: int = 10
     creator_activity: float | np.ndarray = 0.8
     user_activity: float | np.ndarray = 0.8
@@ -77,7 +86,7 @@ class CreatorSuggestionConfig:
     preference_skew: float = 1.0
     interests_per_user: int = 3
     movielens_path: str | None = None
-    recommender: str = "oracle"
+    recommender: str | Recommender = "oracle"
     estimation_noise: float = 0.0
     skill_range: tuple[float, float] = (0.6, 1.0)
     initial_genres: tuple[int, int] = (1, 3)
@@ -106,9 +115,8 @@ class CreatorSuggestionConfig:
         _check(self.simuline_smoothing > 0.0, "simuline_smoothing", "> 0", self.simuline_smoothing)
         _check(self.trust_dynamics in cm.TRUST_DYNAMICS, "trust_dynamics", f"one of {cm.TRUST_DYNAMICS}",
                self.trust_dynamics)
-        _check(self.creator_fallback in cm.FALLBACKS, "creator_fallback", f"one of {cm.FALLBACKS}",
-               self.creator_fallback)
-        _check(self.recommender in RECOMMENDERS, "recommender", f"one of {RECOMMENDERS}", self.recommender)
+        CREATOR_MODELS.check(self.creator_fallback, "creator_fallback")
+        RECOMMENDERS.check(self.recommender, "recommender")
         prior = tuple(self.trust_prior)
         _check(len(prior) == 2 and all(_is_real(v) and v > 0 for v in prior), "trust_prior",
                "a pair (alpha, beta) of positive numbers", self.trust_prior)
@@ -172,6 +180,8 @@ class CreatorSuggestionWorld:
     def __init__(self, config: CreatorSuggestionConfig) -> None:
         self.config = config
         self.ranker: Ranker | None = None
+        self.creator_model: CreatorModel = _plugin(CREATOR_MODELS, config.creator_fallback, config)
+        self.recommender: Recommender = _plugin(RECOMMENDERS, config.recommender, config)
         self.reward_weights: np.ndarray = np.ones(config.num_users)
         self._bias = position_bias(config.slate_size)
         self._movielens_prefs: np.ndarray | None = None
@@ -238,9 +248,7 @@ class CreatorSuggestionWorld:
         self.skill = population_rng.uniform(low, high, size=(C, G))
         self.made = cm.initial_history(population_rng, C, G, *cfg.initial_genres)
         self.feedback = np.zeros((C, G))
-        self.recent_feedback = np.zeros((cfg.simuline_window, C, G))
-        propensity = population_rng.normal(size=(C, G))
-        self.propensity = propensity / np.linalg.norm(propensity, axis=1, keepdims=True)
+        self.creator_model.reset(population_rng, C, G)
         self.present = np.ones(C, dtype=bool)
         self.no_click_streak = np.zeros(C, dtype=np.int64)
         self.previous_reward = np.zeros(C)
@@ -262,6 +270,7 @@ class CreatorSuggestionWorld:
         self.done = self.terminated = self.truncated = False
         if self.ranker is not None:
             self.ranker.reset(C)
+        self.recommender.reset(self)
 
     # ------------------------------------------------------------------ platform's knowledge
     def trust_estimate(self) -> np.ndarray:
@@ -296,14 +305,13 @@ class CreatorSuggestionWorld:
     # ------------------------------------------------------------------ one round
     def fallback_genres(self) -> np.ndarray:
         """The genre every creator's fallback behaviour model would pick this round, shape (C,)."""
-        cfg, rng = self.config, self.rng
-        if cfg.creator_fallback == "random_history":
-            return cm.random_history(rng, self.made)
-        if cfg.creator_fallback == "most_clicked_history":
-            return cm.most_clicked_history(rng, self.made, self.feedback)
-        if cfg.creator_fallback == "cfd":
-            return cm.cfd_choice(rng, self.propensity, cfg.cfd_temperature)
-        return cm.simuline_choice(rng, self.recent_feedback.sum(axis=0), cfg.simuline_smoothing)
+        genres = np.asarray(self.creator_model.choose(self.rng, self.made, self.feedback))
+        C, G = self.config.num_creators, self.config.num_genres
+        if genres.shape != (C,) or not np.issubdtype(genres.dtype, np.integer) or genres.min(initial=0) < 0 \
+                or genres.max(initial=0) >= G:
+            raise ValueError(f"creator model {type(self.creator_model).__name__}.choose must return an integer "
+                             f"array of shape ({C},) with genres in [0, {G - 1}]; got {genres.dtype} {genres.shape}")
+        return genres
 
     def check_suggestions(self, suggestions: Any) -> np.ndarray:
         """Validates the platform's action: integers in [0, G] of shape (C,)."""
@@ -371,9 +379,9 @@ class CreatorSuggestionWorld:
 
         # 4. recommendation and clicks
         users = np.flatnonzero(rng.random(U) < self.user_activity)
-        affinity, item_weight = self._score_factors(users, cand_flat, rng)
+        scores = self._scores(users, cand_flat, rng)
         seen = self._seen_candidates(users, cand_flat) if cfg.exclude_seen else None
-        slates = self._rank(affinity, item_weight, cand_genre, cand_creator, seen, rng)
+        slates = self._rank(scores, cand_genre, cand_creator, seen, rng)
         shown = slates >= 0
         items = np.append(cand_flat, 0)[np.where(shown, slates, cand_flat.size)]
         self.seen_slot[:, slot] = -1
@@ -382,6 +390,7 @@ class CreatorSuggestionWorld:
         genre = self.item_genre.ravel()[items]
         p_click = self.preferences[users[:, None], genre] * self.item_quality.ravel()[items] * self._bias[None, :]
         clicked = shown & (rng.random(slates.shape) < p_click)
+        self.recommender.observe(self, users, items, shown, clicked)
 
         # 5. rewards, histories, churn
         creator_of = items % C
@@ -398,9 +407,7 @@ class CreatorSuggestionWorld:
 
         self.made[np.flatnonzero(active), made_genre[active]] += 1
         self.feedback += genre_reward
-        self.recent_feedback[self.round_index % cfg.simuline_window] = genre_reward
-        if cfg.creator_fallback == "cfd":
-            self.propensity = cm.cfd_update(self.propensity, self.made, self.feedback, cfg.cfd_lr, active)
+        self.creator_model.update(self.made, self.feedback, genre_reward, active)
         if cfg.trust_dynamics == "clicks":
             self.trust = cm.update_trust(self.trust, followed, creator_reward, self.previous_reward, cfg.trust_lr)
         self.previous_reward = np.where(active, creator_reward, self.previous_reward)
@@ -449,23 +456,26 @@ class CreatorSuggestionWorld:
         return RoundResult(clicks, creator_reward, creator_clicks, exposure, user_clicks, made_genre, active,
                            followed, ignored, departed, info)
 
-    def _score_factors(self, users: np.ndarray, cand_flat: np.ndarray,
-                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """The recommender's scores in factored form score[u, i] = A[u, genre_i] * b_i.
-
-        ``oracle``: A = theta (optionally plus N(0, estimation_noise^2) per user and genre, clipped
-        to [0, 1]), b = item quality. ``popularity``: A = 1, b = Beta(1, 1)-smoothed click-through
-        rate of the item. A random 1e-9 jitter on b breaks ties uniformly at random each round.
-        """
-        cfg = self.config
-        jitter = 1.0 + 1e-9 * rng.random(cand_flat.size)
-        if cfg.recommender == "popularity":
-            ctr = (self.item_clicks.ravel()[cand_flat] + 1.0) / (self.item_impressions.ravel()[cand_flat] + 2.0)
-            return np.ones((users.size, cfg.num_genres)), ctr * jitter
-        affinity = self.preferences[users]
-        if cfg.estimation_noise > 0:
-            affinity = np.clip(affinity + rng.normal(0.0, cfg.estimation_noise, affinity.shape), 0.0, 1.0)
-        return affinity, self.item_quality.ravel()[cand_flat] * jitter
+    def _scores(self, users: np.ndarray, cand_flat: np.ndarray,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | np.ndarray:
+        """The recommender's scores, checked: a factored pair (A, b) or a dense (users, candidates) matrix."""
+        out = self.recommender.score(self, users, cand_flat, rng)
+        name = type(self.recommender).__name__
+        if self.recommender.factored:
+            affinity, weight = (np.asarray(x, dtype=np.float64) for x in out)
+            if affinity.shape != (users.size, self.config.num_genres) or weight.shape != (cand_flat.size,):
+                raise ValueError(f"factored recommender {name} must return A of shape ({users.size}, "
+                                 f"{self.config.num_genres}) and b of shape ({cand_flat.size},); got "
+                                 f"{affinity.shape} and {weight.shape}")
+            if (affinity.size and not affinity.min() >= 0) or (weight.size and not weight.min() > 0):
+                raise ValueError(f"factored recommender {name} must return A >= 0 and b > 0 (the exact fast "
+                                 f"top-k relies on it); set factored = False for other scores")
+            return affinity, weight
+        scores = np.asarray(out, dtype=np.float64)
+        if scores.shape != (users.size, cand_flat.size) or np.isnan(scores).any():
+            raise ValueError(f"recommender {name} must return scores of shape ({users.size}, {cand_flat.size}) "
+                             f"without NaN; got shape {scores.shape}")
+        return scores.copy()
 
     def _seen_candidates(self, users: np.ndarray, cand_flat: np.ndarray) -> np.ndarray:
         """(num_users, W * k) candidate indices each user was already shown (-1 = none).
@@ -481,7 +491,7 @@ class CreatorSuggestionWorld:
         valid = self.item_serial.ravel()[slot] == serial
         return np.where(valid, slot_to_cand[slot], -1)
 
-    def _rank(self, affinity: np.ndarray, item_weight: np.ndarray, cand_genre: np.ndarray,
+    def _rank(self, scores: tuple[np.ndarray, np.ndarray] | np.ndarray, cand_genre: np.ndarray,
               cand_creator: np.ndarray, seen: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
         """Slates as candidate indices (num_users, k), via the installed ranker or the exact fast top-k.
 
@@ -493,17 +503,21 @@ class CreatorSuggestionWorld:
         seen, so only G * k columns are scored per user.
         """
         k, G = self.config.slate_size, self.config.num_genres
-        num_users, num_cand = affinity.shape[0], cand_genre.size
+        factored = isinstance(scores, tuple)
+        num_users, num_cand = (scores[0] if factored else scores).shape[0], cand_genre.size
         rows = np.arange(num_users)[:, None]
         if num_cand == 0:
             return np.full((num_users, k), EMPTY_SLOT, dtype=np.int64)
-        if self.ranker is not None:
-            scores = affinity[:, cand_genre] * item_weight[None, :]
+        if self.ranker is not None or not factored:
+            dense = scores[0][:, cand_genre] * scores[1][None, :] if factored else scores
             if seen is not None:
-                scores[np.broadcast_to(rows, seen.shape)[seen >= 0], seen[seen >= 0]] = -np.inf
-            request = RankingRequest(scores, cand_creator, cand_genre, self.config.num_creators, k, rng,
+                dense[np.broadcast_to(rows, seen.shape)[seen >= 0], seen[seen >= 0]] = -np.inf
+            if self.ranker is None:
+                return top_k_indices(dense, k)
+            request = RankingRequest(dense, cand_creator, cand_genre, self.config.num_creators, k, rng,
                                      self.round_index)
             return np.asarray(self.ranker.rank(request), dtype=np.int64)
+        affinity, item_weight = scores
         order = np.lexsort((-item_weight, cand_genre))
         genre_start = np.searchsorted(cand_genre[order], np.arange(G + 1))
         position = np.empty(num_cand + 1, dtype=np.int64)
