@@ -8,11 +8,13 @@
 | Reward | total clicks of the round (user welfare) |
 | Termination | every creator has left the platform |
 | Truncation | after ``horizon`` rounds |
+| Render modes | ``"ansi"`` (one line per round), ``"rgb_array"`` (bars: supply per genre, clicks per genre, creators present) |
 | Source | seed 001 (LoRe), Sections 3–5; ``envs.md`` documents every parameter |
 
 Creators follow their behaviour models (see ``recogym_eco.worlds.creator_suggestion``). The
 ranking lever and the creator reward-weight lever are reached through ``env.unwrapped.world``
-(``set_ranker``, ``set_reward_weights``) or the wrappers in ``agents``.
+(``set_ranker``, ``set_reward_weights``) or the wrappers in ``recogym_eco.agents``. Reset and step
+``info`` carry the same keys.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from recogym_eco.worlds.creator_suggestion import CreatorSuggestionConfig, CreatorSuggestionWorld, RoundResult
+from recogym_eco.envs.faces import RENDER_MODES, bar_picture, check_render_mode
+from recogym_eco.worlds.creator_suggestion import CreatorSuggestionConfig, CreatorSuggestionWorld
 
 
 def copy_info(info: dict[str, Any]) -> dict[str, Any]:
@@ -31,44 +34,55 @@ def copy_info(info: dict[str, Any]) -> dict[str, Any]:
     return {key: value.copy() if isinstance(value, np.ndarray) else value for key, value in info.items()}
 
 
+def render_round(world: CreatorSuggestionWorld, info: dict[str, Any] | None, mode: str | None) -> str | np.ndarray | None:
+    """The picture of the last round shared by both faces: an ``ansi`` line or an ``rgb_array`` image."""
+    if mode == "ansi":
+        if info is None:
+            return f"round {world.round_index}: no round played yet"
+        return (f"round {info['round']}: clicks {info['clicks']:.0f}, active creators {info['active_creators']}, "
+                f"present {info['present_creators']}, diversity {info['content_diversity']:.3f}, "
+                f"follow rate {info['follow_rate']:.2f}")
+    if mode == "rgb_array":
+        G = world.config.num_genres
+        if info is None:
+            return bar_picture([np.zeros(G), np.zeros(G), np.ones(world.config.num_creators)])
+        made = info["made_genre"]
+        clicks = np.bincount(made[made >= 0], weights=info["creator_clicks"][made >= 0], minlength=G)
+        return bar_picture([info["genre_counts"], clicks, info["present"].astype(np.float64)])
+    return None
+
+
 class CreatorSuggestionEnv(gym.Env):
     """Gymnasium face of ``CreatorSuggestionWorld``; keyword arguments are ``CreatorSuggestionConfig``'s."""
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 4}
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any) -> None:
+        self.render_mode = check_render_mode(render_mode)
         self.config = CreatorSuggestionConfig(**kwargs)
         self.world = CreatorSuggestionWorld(self.config)
         C, G = self.config.num_creators, self.config.num_genres
         self.observation_space = spaces.Box(0.0, 1.0, shape=(C, G + 2), dtype=np.float32)
         self.action_space = spaces.MultiDiscrete(np.full(C, G + 1, dtype=np.int64))
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}; got {render_mode!r}")
-        self.render_mode = render_mode
-        self._last: RoundResult | None = None
+        self._info: dict[str, Any] | None = None
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Starts an episode with a population drawn from the env's generator (seeded by ``seed``)."""
         super().reset(seed=seed)
         self.world.reset(self.np_random)
-        self._last = None
-        return self.world.observation(), {"round": 0, "trust_estimate": self.world.trust_estimate()}
+        self._info = None
+        return self.world.observation(), self.world.initial_info()
 
     def step(self, action: Any):
         """Plays one round with ``action`` as the suggestions; see the module docstring."""
+        if action is None or isinstance(action, (str, bytes, dict)):
+            raise TypeError(f"action must be an integer array of shape ({self.config.num_creators},); "
+                            f"got {type(action).__name__}")
         result = self.world.step(action)
-        self._last = result
+        self._info = result.info
         return (self.world.observation(), float(result.clicks), self.world.terminated, self.world.truncated,
                 copy_info(result.info))
 
-    def render(self) -> str | None:
-        """``ansi``: a one-line summary of the last round."""
-        if self.render_mode != "ansi":
-            return None
-        if self._last is None:
-            return f"round {self.world.round_index}: no round played yet"
-        info = self._last.info
-        return (f"round {info['round']}: clicks {info['clicks']:.0f}, active creators {info['active_creators']}, "
-                f"present {info['present_creators']}, diversity {info['content_diversity']:.3f}, "
-                f"follow rate {info['follow_rate']:.2f}")
-
+    def render(self) -> str | np.ndarray | None:
+        """``ansi``: a one-line summary of the last round; ``rgb_array``: its bar picture."""
+        return render_round(self.world, self._info, self.render_mode)

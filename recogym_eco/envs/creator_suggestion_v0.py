@@ -24,33 +24,26 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec
 
-from recogym_eco.envs.creator_suggestion import copy_info
+from recogym_eco.envs.creator_suggestion import copy_info, render_round
+from recogym_eco.envs.faces import PLATFORM, RENDER_MODES, GameFace, check_render_mode, creator_agent
 from recogym_eco.worlds.creator_suggestion import CreatorSuggestionConfig, CreatorSuggestionWorld
 
-PLATFORM = "platform"
 
-
-def creator_agent(index: int) -> str:
-    """Agent name of creator ``index``."""
-    return f"creator_{index}"
-
-
-class raw_env(ParallelEnv):  # noqa: N801 — PettingZoo's naming convention
+class raw_env(GameFace, ParallelEnv):  # noqa: N801 — PettingZoo's naming convention
     """PettingZoo ``ParallelEnv`` over ``CreatorSuggestionWorld``."""
 
-    metadata = {"name": "creator_suggestion_v0", "render_modes": [], "is_parallelizable": True}
+    metadata = {"name": "creator_suggestion_v0", "render_modes": list(RENDER_MODES), "render_fps": 4,
+                "is_parallelizable": True}
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any) -> None:
+        self.render_mode = check_render_mode(render_mode)
         self.config = CreatorSuggestionConfig(**kwargs)
         self.world = CreatorSuggestionWorld(self.config)
-        self.render_mode = render_mode
         C, G = self.config.num_creators, self.config.num_genres
         self.possible_agents = [PLATFORM] + [creator_agent(i) for i in range(C)]
         self._index = {creator_agent(i): i for i in range(C)}
@@ -64,13 +57,7 @@ class raw_env(ParallelEnv):  # noqa: N801 — PettingZoo's naming convention
             self.observation_spaces[name] = spaces.Box(np.zeros_like(creator_high), creator_high, dtype=np.float32)
             self.action_spaces[name] = spaces.Discrete(G + 1)
         self.agents: list[str] = []
-        self._np_random: np.random.Generator | None = None
-
-    def observation_space(self, agent: str) -> gymnasium.spaces.Space:
-        return self.observation_spaces[agent]
-
-    def action_space(self, agent: str) -> gymnasium.spaces.Space:
-        return self.action_spaces[agent]
+        self._info: dict[str, Any] | None = None
 
     def _creator_observations(self) -> np.ndarray:
         """(C, 3 G + 2) float32 creator observations, one row per creator."""
@@ -83,21 +70,17 @@ class raw_env(ParallelEnv):  # noqa: N801 — PettingZoo's naming convention
 
     def reset(self, seed: int | None = None, options: dict | None = None):
         """Starts an episode; ``seed`` seeds the env's generator (kept across unseeded resets)."""
-        if seed is not None or self._np_random is None:
-            self._np_random, _ = seeding.np_random(seed)
-        self.world.reset(self._np_random)
+        self.world.reset(self._seed(seed))
         self.agents = list(self.possible_agents)
-        infos = {name: {} for name in self.agents}
-        infos[PLATFORM] = {"round": 0, "trust_estimate": self.world.trust_estimate()}
+        self._info = None
+        zero = {"exposure": 0, "clicks": 0.0, "made_genre": -1, "followed": False}
+        infos = {name: dict(zero) for name in self.agents}
+        infos[PLATFORM] = self.world.initial_info()
         return self._observations_for(self.agents), infos
 
     def step(self, actions: dict[str, Any]):
         """Plays one round with the given actions (missing agents follow their behaviour model)."""
-        if not self.agents:
-            raise RuntimeError("the episode has ended: call reset() before step()")
-        unknown = set(actions) - set(self.agents)
-        if unknown:
-            raise ValueError(f"actions for agents not in the game: {sorted(unknown)}; live agents are env.agents")
+        self._check_actions(actions)
         C = self.config.num_creators
         suggestions = actions.get(PLATFORM, np.zeros(C, dtype=np.int64))
         creator_actions = np.full(C, -1, dtype=np.int64)
@@ -110,6 +93,7 @@ class raw_env(ParallelEnv):  # noqa: N801 — PettingZoo's naming convention
                                  f"(0 = skip, g + 1 = make genre g); got {action!r}")
             creator_actions[self._index[name]] = int(value)
         result = self.world.step(suggestions, creator_actions)
+        self._info = result.info
         live = list(self.agents)
         obs = self._observations_for(live)
         rewards = {PLATFORM: float(result.clicks)}
@@ -129,9 +113,9 @@ class raw_env(ParallelEnv):  # noqa: N801 — PettingZoo's naming convention
         rows = self._creator_observations()
         return {name: self.world.observation() if name == PLATFORM else rows[self._index[name]] for name in names}
 
-    def render(self) -> None:
-        """No rendering: use the metrics in the platform's ``info``."""
-        return None
+    def render(self) -> str | np.ndarray | None:
+        """``ansi``: a one-line summary of the last round; ``rgb_array``: its bar picture."""
+        return render_round(self.world, self._info, self.render_mode)
 
     def close(self) -> None:
         """Nothing to release."""

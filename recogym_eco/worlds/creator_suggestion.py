@@ -313,6 +313,20 @@ class CreatorSuggestionWorld:
                              f"array of shape ({C},) with genres in [0, {G - 1}]; got {genres.dtype} {genres.shape}")
         return genres
 
+    def initial_info(self) -> dict[str, Any]:
+        """The ``info`` of a reset: every key a step reports, for a round in which nothing happened yet."""
+        C, U, G = self.config.num_creators, self.config.num_users, self.config.num_genres
+        zeros_c = np.zeros(C)
+        none = np.zeros(C, dtype=bool)
+        return {"round": 0, "clicks": 0.0, "content_diversity": 0.0, "active_creators": 0,
+                "present_creators": int(self.present.sum()), "genres_per_creator": (self.made > 0).sum(axis=1),
+                "follow_rate": 0.0, "suggestions_sent": 0, "exposure": np.zeros(C, dtype=np.int64),
+                "creator_clicks": zeros_c.copy(), "creator_reward": zeros_c.copy(), "exposure_gini": 0.0,
+                "followed": none.copy(), "ignored": none.copy(), "trust_estimate": self.trust_estimate(),
+                "made_genre": np.full(C, -1, dtype=np.int64), "genre_counts": np.zeros(G, dtype=np.int64),
+                "departed": none.copy(), "present": self.present.copy(), "active_users": 0,
+                "user_clicks": np.zeros(U)}
+
     def check_suggestions(self, suggestions: Any) -> np.ndarray:
         """Validates the platform's action: integers in [0, G] of shape (C,)."""
         cfg = self.config
