@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ENVIRONMENTS", "EnvEntry", "entry", "register_all"]
+__all__ = ["ENVIRONMENTS", "EnvEntry", "entry", "preload_in_worker_processes", "register_all"]
 
 NAMESPACE = "recogym_eco"
 
@@ -57,6 +57,19 @@ ENVIRONMENTS: tuple[EnvEntry, ...] = (
         test_kwargs=dict(preset="synthetic", mechanism="HMT", num_creators=6, cluster_sizes=(12, 8),
                          num_groups=2, top_k=3, horizon=12, epoch_length=3),
     ),
+    EnvEntry(
+        gym_id="recogym_eco/TrialOfferMarket-v0",
+        entry_point="recogym_eco.envs.trial_offer_market:TrialOfferMarketEnv",
+        defaults=dict(preset="synthetic-heterogeneous"),
+        test_kwargs=dict(preset="synthetic-heterogeneous", num_items=12, num_types=3, num_positions=8,
+                         batch_size=20, horizon=6),
+    ),
+    EnvEntry(
+        gym_id="recogym_eco/UserDynamics-v0",
+        entry_point="recogym_eco.envs.user_dynamics:UserDynamicsEnv",
+        defaults=dict(preset="topics-dynamic"),
+        test_kwargs=dict(preset="topics-dynamic", num_users=30, num_items=40, horizon=10, on_masked="resample"),
+    ),
 )
 
 
@@ -68,10 +81,29 @@ def entry(gym_id: str) -> EnvEntry:
     raise ValueError(f"unknown environment id {gym_id!r}; registered: {[r.gym_id for r in ENVIRONMENTS]}")
 
 
+def preload_in_worker_processes() -> None:
+    """Makes forkserver worker processes import ``recogym_eco`` (and so know its ids) before they run.
+
+    SB3's ``SubprocVecEnv`` starts workers with the forkserver method; they unpickle ``gym.make(id)``
+    calls without importing the package that registered ``id`` (``NamespaceNotFound`` from
+    ``python -c`` or a notebook). The modules the forkserver already preloads are kept. Under the
+    spawn method (Windows) use the self-importing id form ``"recogym_eco:recogym_eco/Name-vN"``.
+    """
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    preload = list(getattr(getattr(forkserver, "_forkserver", None), "_preload_modules", None) or ["__main__"])
+    if "recogym_eco" not in preload:
+        multiprocessing.set_forkserver_preload([*preload, "recogym_eco"])
+
+
 def register_all() -> None:
-    """Registers every row with Gymnasium and PettingZoo; idempotent."""
+    """Registers every row with Gymnasium and PettingZoo (idempotent) and preloads the package in
+    forkserver workers (:func:`preload_in_worker_processes`)."""
     import gymnasium as gym
     import pettingzoo
+
+    preload_in_worker_processes()
 
     for row in ENVIRONMENTS:
         if row.gym_id not in gym.registry:
