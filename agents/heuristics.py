@@ -1,8 +1,11 @@
 """Heuristic suggestion policies of seed 001 (Section 5.1, "Baselines"), with an SB3-style predict.
 
-Each policy is bound to an env and reads only what the platform legitimately knows: the observation
-and the world's ``platform_log()`` (uploads and clicks it hosted), never true trust or preferences.
-``stable_baselines3.common.evaluation.evaluate_policy(policy, env)`` runs them like a trained model.
+Each policy reads only its observation, so it runs on a single env or a vectorised one
+(``evaluate_policy(MostHistoryClick(venv), venv)``). ``NoSignal`` and ``Random`` work with either
+observation; ``MostClick`` and ``MostHistoryClick`` need the platform's logs, the env option
+``observation="log"`` (columns: one-hot of last genre + "nothing" slot, trust, then per genre the
+creator's upload shares, its click shares and platform-wide recent click shares). The genre count
+comes from the action space (``MultiDiscrete([G + 1] * C)``), so the layout is never guessed.
 """
 
 from __future__ import annotations
@@ -11,23 +14,39 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["HEURISTICS", "MostClick", "MostHistoryClick", "NoSignal", "Random", "SuggestionPolicy"]
+
 
 class SuggestionPolicy:
-    """Base class: ``predict`` returns one suggestion per creator (0 = none, g + 1 = genre g)."""
+    """Base class: ``predict`` returns one suggestion per creator (0 = none, g + 1 = genre g).
 
-    def __init__(self, env: Any = None, seed: int | None = None) -> None:
+    ``env`` (a Gymnasium env or an SB3/Gymnasium vector env) gives the spaces; ``seed`` seeds the
+    policy's own generator.
+    """
+
+    needs_log = False
+
+    def __init__(self, env: Any = None, seed: int | None = None, num_genres: int | None = None) -> None:
         self.env = env
         self.rng = np.random.default_rng(seed)
+        if num_genres is None and env is not None:
+            nvec = np.asarray(getattr(env, "single_action_space", env.action_space).nvec)
+            num_genres = int(nvec.ravel()[0]) - 1
+        self.num_genres = num_genres
 
-    @property
-    def world(self) -> Any:
-        if self.env is None:
-            raise ValueError(f"{type(self).__name__} reads the platform's logs: construct it with the env, "
-                             f"e.g. {type(self).__name__}(env)")
-        return self.env.unwrapped.world
+    def _genres(self, observation: np.ndarray) -> int:
+        G = self.num_genres if self.num_genres is not None else observation.shape[-1] - 2
+        width = observation.shape[-1]
+        if width not in (G + 2, 4 * G + 2):
+            raise ValueError(f"{type(self).__name__}: observation rows of width {width} match neither the paper's "
+                             f"state ({G + 2}) nor observation='log' ({4 * G + 2}) for {G} genres")
+        if self.needs_log and width != 4 * G + 2:
+            raise ValueError(f"{type(self).__name__} reads the platform's logs: make the env with "
+                             f"observation='log' (rows of width {4 * G + 2}); got width {width}")
+        return G
 
     def suggest(self, observation: np.ndarray) -> np.ndarray:
-        """Suggestions for one observation of shape (C, G + 2)."""
+        """Suggestions for one observation of shape (C, width)."""
         raise NotImplementedError
 
     def predict(self, observation: np.ndarray, state: Any = None, episode_start: Any = None,
@@ -37,6 +56,12 @@ class SuggestionPolicy:
         if obs.ndim == 3:
             return np.stack([self.suggest(o) for o in obs]), state
         return self.suggest(obs), state
+
+
+def log_blocks(observation: np.ndarray, num_genres: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three log blocks of an ``observation="log"`` row set: upload, click and demand shares."""
+    G = num_genres
+    return observation[:, G + 2 : 2 * G + 2], observation[:, 2 * G + 2 : 3 * G + 2], observation[0, 3 * G + 2 :]
 
 
 class NoSignal(SuggestionPolicy):
@@ -50,17 +75,18 @@ class Random(SuggestionPolicy):
     """Suggests to each creator a genre drawn uniformly at random."""
 
     def suggest(self, observation: np.ndarray) -> np.ndarray:
-        num_genres = observation.shape[1] - 2
-        return self.rng.integers(1, num_genres + 1, size=observation.shape[0])
+        return self.rng.integers(1, self._genres(observation) + 1, size=observation.shape[0])
 
 
 class MostClick(SuggestionPolicy):
     """Suggests to every creator the genre with most clicks platform-wide over recent rounds
     (nothing before the first click)."""
 
+    needs_log = True
+
     def suggest(self, observation: np.ndarray) -> np.ndarray:
-        clicks = self.world.platform_log()["recent_genre_clicks"]
-        genre = int(np.argmax(clicks)) + 1 if clicks.max() > 0 else 0
+        _, _, demand = log_blocks(observation, self._genres(observation))
+        genre = int(np.argmax(demand)) + 1 if demand.max() > 0 else 0
         return np.full(observation.shape[0], genre, dtype=np.int64)
 
 
@@ -68,9 +94,11 @@ class MostHistoryClick(SuggestionPolicy):
     """Suggests to each creator the genre, among those it has made, whose items got most clicks
     (nothing to a creator whose items were never clicked)."""
 
+    needs_log = True
+
     def suggest(self, observation: np.ndarray) -> np.ndarray:
-        log = self.world.platform_log()
-        clicks = np.where(log["made"] > 0, log["clicks"], -1.0)
+        made, clicks, _ = log_blocks(observation, self._genres(observation))
+        clicks = np.where(made > 0, clicks, -1.0)
         best = np.argmax(clicks, axis=1)
         return np.where(clicks.max(axis=1) > 0, best + 1, 0).astype(np.int64)
 

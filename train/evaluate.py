@@ -72,8 +72,27 @@ class PolicySpec:
 
 
 def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str, Any]) -> tuple[gym.Env, Any]:
-    """The env with the spec's levers installed, and the suggestion policy bound to it."""
-    env = gym.make(ENV_ID, **kwargs)
+    """The env with the spec's levers installed, and the suggestion policy bound to it.
+
+    Heuristics read the ``observation="log"`` view; a saved model plays the observation its sidecar
+    names. The observation option never changes the dynamics, so every policy meets the same worlds.
+    """
+    model = None
+    if spec.suggestion in HEURISTICS:
+        observation = "log"
+    else:
+        from recogym_eco.agents.lore import load_lore, read_sidecar
+
+        path = str(shipped_model("lore_default")) if spec.suggestion == "LoRe" else spec.suggestion
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"no saved model at {path}: train one with `recogym-eco train` "
+                                    f"(or pass the path of a saved SB3 model)")
+        observation = read_sidecar(path)["env_kwargs"].get("observation", "paper")
+        if path not in models:
+            models[path] = load_lore(path)
+        model = models[path]
+        model.set_random_seed(seed)
+    env = gym.make(ENV_ID, **{**kwargs, "observation": observation})
     if spec.ranker is not None:
         from recogym_eco.agents.rankers import WithRanker
 
@@ -82,18 +101,11 @@ def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str,
         from recogym_eco.agents.reward_lever import WithReweight
 
         env = WithReweight(env)
-    if spec.suggestion in HEURISTICS:
+    if model is None:
         return env, HEURISTICS[spec.suggestion](env, seed=seed)
-    path = str(shipped_model("lore_default")) if spec.suggestion == "LoRe" else spec.suggestion
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"no saved model at {path}: train one with `recogym-eco train` "
-                                f"(or pass the path of a saved SB3 model)")
-    from recogym_eco.agents.lore import LoRePolicyPredictor, load_lore
+    from recogym_eco.agents.lore import LoRePolicyPredictor
 
-    if path not in models:
-        models[path] = load_lore(path)
-    models[path].set_random_seed(seed)
-    return env, LoRePolicyPredictor(models[path], features_env=env)
+    return env, LoRePolicyPredictor(model)
 
 
 def run_episode(env: gym.Env, policy: Any, seed: int) -> list[dict[str, float]]:

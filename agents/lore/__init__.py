@@ -3,8 +3,9 @@
 - :class:`PerCreatorCategoricalDistribution` (``distribution.py``): vectorised per-creator categorical.
 - :class:`SharedCreatorPolicy` (``policy.py``): SB3 ``ActorCriticPolicy``, one network for all creators.
 - :class:`TrustNet`, :class:`LearnedTrust` (``trust.py``): the paper's learned trust estimator.
-- :func:`make_lore`, :func:`make_lore_vec_env`, :func:`load_lore`, :class:`LoRePolicyPredictor`
-  (``agent.py``): factory, loading (any creator count) and an ``evaluate_policy``-ready predictor.
+- :func:`make_lore`, :func:`make_lore_vec_env`, :func:`save_lore`, :func:`load_lore` (no unpickling by
+  default), :class:`LoRePolicyPredictor` (``agent.py``): factory, saving with a sidecar JSON, safe
+  loading (any creator count) and an ``evaluate_policy``-ready predictor.
 """
 
 from recogym_eco.agents.lore.agent import (
@@ -15,6 +16,8 @@ from recogym_eco.agents.lore.agent import (
     load_lore,
     make_lore,
     make_lore_vec_env,
+    read_sidecar,
+    save_lore,
 )
 from recogym_eco.agents.lore.distribution import PerCreatorCategoricalDistribution
 from recogym_eco.agents.lore.policy import SharedCreatorPolicy
@@ -30,6 +33,8 @@ __all__ = [
     "SharedCreatorPolicy",
     "TrustNet",
     "load_lore",
+    "read_sidecar",
+    "save_lore",
     "make_lore",
     "make_lore_vec_env",
 ]

@@ -8,33 +8,45 @@ Train::
     model.learn(400_000)
     model.save("lore.zip")
 
-Load / evaluate (any creator count with the same genre count)::
+Save with :func:`save_lore` (the SB3 ``.zip`` plus a sidecar ``.json`` with ``env_id`` and
+``env_kwargs``). Load / evaluate (any creator count with the same genre count)::
 
     from recogym_eco.agents.lore import load_lore
-    model = load_lore("lore.zip")                             # spaces as saved
+    model = load_lore("lore.zip")                             # weights only, no unpickling (needs the sidecar)
     model = load_lore("lore.zip", env=other_env)              # re-attach to another creator count
-    action, _ = model.predict(obs, deterministic=False)       # any (C', G+2) obs works directly
+    action, _ = model.predict(obs, deterministic=False)       # any (C', width) obs works directly
     evaluate_policy(LoRePolicyPredictor(model), env)          # stochastic by default, see below
+
+A shipped model is also a plain SB3 model: ``evaluate_policy(PPO.load(path), gym.make(env_id,
+**env_kwargs))`` with the sidecar's ``env_id`` and ``env_kwargs`` (``PPO.load`` unpickles: use it only
+on files you trust).
 
 Hyperparameters live in :data:`LORE_PPO_DEFAULTS` and :data:`LORE_POLICY_KWARGS`.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from stable_baselines3 import PPO
 from stable_baselines3.common.env_util import make_vec_env
+import torch as th
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
-from recogym_eco.agents.lore.features import PlatformLogFeatures, platform_log_features
 from recogym_eco.agents.lore.policy import SharedCreatorPolicy
 from recogym_eco.agents.lore.trust import LearnedTrust
 
 ENV_ID = "recogym_eco/CreatorSuggestion-v0"
+
+#: Rollout state left out of a saved model (``PPO.load`` rebuilds it on the next ``learn``).
+SHIP_EXCLUDE = ("_last_obs", "_last_original_obs", "_last_episode_starts", "ep_info_buffer", "ep_success_buffer")
 
 #: Policy network: small on purpose (~8k parameters, a ~0.1 MB zip): the per-creator network runs on
 #: batch x creators rows, so its width sets the update cost at 200+ creators.
@@ -91,7 +103,7 @@ def make_lore_vec_env(
         normalised, so a saved model needs no VecNormalize statistics at inference time.
     :param monitor_dir: where SB3's ``Monitor`` writes per-episode (raw) clicks, if given.
     :param features: ``"paper"`` (the paper's state: last genre + trust) or ``"log"`` (plus the
-        platform's logs, :class:`~recogym_eco.agents.lore.features.PlatformLogFeatures`).
+        platform's logs): the env option ``observation``, which ``env_kwargs`` may also set.
     """
     if isinstance(env_id, str):
         _ensure_registered()
@@ -99,16 +111,13 @@ def make_lore_vec_env(
         raise ValueError("trust must be 'mle' or 'learned'")
     if features not in ("paper", "log"):
         raise ValueError(f"features must be 'paper' or 'log'; got {features!r}")
-    layers = ([LearnedTrust] if trust == "learned" else []) + ([PlatformLogFeatures] if features == "log" else [])
-
-    def wrapper(env: gym.Env) -> gym.Env:
-        for layer in layers:
-            env = layer(env)
-        return env
-
-    # SB3's make_vec_env asks string ids for render_mode="rgb_array" unless told otherwise
-    kwargs = {"render_mode": None, **(env_kwargs or {})} if isinstance(env_id, str) else dict(env_kwargs or {})
-    venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=kwargs, wrapper_class=wrapper,
+    kwargs = {"observation": features, **(env_kwargs or {})}
+    if kwargs["observation"] != features:
+        raise ValueError(f"features={features!r} contradicts env_kwargs observation={kwargs['observation']!r}")
+    if isinstance(env_id, str):
+        kwargs = {"render_mode": None, **kwargs}  # no rgb_array frames during training
+    venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=kwargs,
+                        wrapper_class=LearnedTrust if trust == "learned" else None,
                         vec_env_cls=vec_env_cls or DummyVecEnv, monitor_dir=monitor_dir)
     if normalize_reward:
         venv = VecNormalize(venv, norm_obs=False, norm_reward=True, gamma=gamma)
@@ -122,19 +131,74 @@ def make_lore(env: gym.Env | VecEnv, policy_kwargs: dict[str, Any] | None = None
     return PPO(SharedCreatorPolicy, env, policy_kwargs=pk, **kwargs)
 
 
-def load_lore(path: str, env: gym.Env | VecEnv | None = None, device: str = "cpu", **kwargs: Any) -> PPO:
-    """Load a saved LoRe model with SB3's ``PPO.load``.
+def sidecar_path(path: str | Path) -> Path:
+    """``model.zip`` -> ``model.json``: the sidecar that says which env a saved model plays."""
+    path = Path(path)
+    return path.with_suffix(".json") if path.suffix == ".zip" else path.with_name(path.name + ".json")
 
-    With ``env`` given, the model's spaces are replaced by the env's (``custom_objects``), so a model
-    trained on 50 creators attaches to a world with 80 (same genre count) for further training or
-    VecEnv evaluation. Without ``env``, the saved spaces are kept; ``model.predict`` still accepts any
-    creator count.
+
+def save_lore(model: PPO, path: str | Path, env_id: str = ENV_ID, env_kwargs: dict[str, Any] | None = None,
+              *, ship: bool = False) -> Path:
+    """Saves ``model`` in SB3's format and writes its sidecar ``<name>.json``.
+
+    The sidecar holds ``env_id``, ``env_kwargs`` (JSON values only: the observation option, the preset's
+    parameters), the policy class and its keyword arguments: everything :func:`load_lore` needs to
+    rebuild the policy without unpickling. ``ship=True`` leaves out the rollout state (~3x smaller).
     """
-    custom = dict(kwargs.pop("custom_objects", None) or {})
-    if env is not None:
-        custom.setdefault("observation_space", env.observation_space)
-        custom.setdefault("action_space", env.action_space)
-    return PPO.load(path, env=env, device=device, custom_objects=custom or None, **kwargs)
+    path = Path(path)
+    if path.suffix != ".zip":
+        path = path.with_name(path.name + ".zip")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path, exclude=list(SHIP_EXCLUDE) if ship else None)
+    kwargs = dict(env_kwargs or {})
+    kwargs.setdefault("observation", "log" if model.policy.num_features > model.action_space.nvec[0] + 1 else "paper")
+    sidecar = {"env_id": env_id, "env_kwargs": kwargs, "algorithm": "PPO", "policy": "SharedCreatorPolicy",
+               "policy_kwargs": dict(model.policy_kwargs), "num_features": int(model.policy.num_features)}
+    sidecar_path(path).write_text(json.dumps(sidecar, indent=2))
+    return path
+
+
+def read_sidecar(path: str | Path) -> dict[str, Any]:
+    """The sidecar of a saved model; ``FileNotFoundError`` saying how to proceed without one."""
+    side = sidecar_path(path)
+    if not side.is_file():
+        raise FileNotFoundError(f"{side} not found: a LoRe model needs its sidecar JSON (env_id, env_kwargs, "
+                                f"policy_kwargs) to load without unpickling; save models with save_lore, or pass "
+                                f"trusted=True to unpickle {path} (this runs code stored in the file)")
+    return json.loads(side.read_text())
+
+
+def load_lore(path: str | Path, env: gym.Env | VecEnv | None = None, device: str = "cpu", *,
+              trusted: bool = False, **kwargs: Any) -> PPO:
+    """Loads a saved LoRe model.
+
+    Default (``trusted=False``): nothing is unpickled. The policy is rebuilt from the sidecar JSON
+    (:func:`save_lore`) and its weights read with ``torch.load(weights_only=True)``; the model has the
+    policy (for ``predict`` and evaluation), not the optimiser state. ``trusted=True`` uses SB3's
+    ``PPO.load``, which unpickles the file (arbitrary code can run: only for files you trust), and
+    restores everything, for further training.
+
+    With ``env`` given, the model takes the env's spaces, so a model trained on 50 creators attaches
+    to a world with 80 (same genre count). Without it, the sidecar's env gives the spaces;
+    ``model.predict`` accepts any creator count either way.
+    """
+    if trusted:
+        custom = {"policy_class": SharedCreatorPolicy, **dict(kwargs.pop("custom_objects", None) or {})}
+        if env is not None:
+            custom.setdefault("observation_space", env.observation_space)
+            custom.setdefault("action_space", env.action_space)
+        return PPO.load(path, env=env, device=device, custom_objects=custom, **kwargs)
+    sidecar = read_sidecar(path)
+    if sidecar.get("policy") != "SharedCreatorPolicy":
+        raise ValueError(f"{path}: load_lore rebuilds SharedCreatorPolicy models; the sidecar says {sidecar.get('policy')!r}")
+    venv = env if isinstance(env, VecEnv) else DummyVecEnv([
+        (lambda: env) if env is not None else (lambda: gym.make(sidecar["env_id"], **sidecar["env_kwargs"]))])
+    ppo_kwargs = {**LORE_PPO_DEFAULTS, "batch_size": LORE_PPO_DEFAULTS["n_steps"] * venv.num_envs, **kwargs}
+    model = PPO(SharedCreatorPolicy, venv, policy_kwargs=sidecar["policy_kwargs"], device=device, **ppo_kwargs)
+    with zipfile.ZipFile(path) as archive:
+        state = th.load(io.BytesIO(archive.read("policy.pth")), map_location=device, weights_only=True)
+    model.policy.load_state_dict(state)
+    return model
 
 
 class LoRePolicyPredictor:
@@ -144,25 +208,17 @@ class LoRePolicyPredictor:
     design (the paper samples a ~ pi(s)); with one network shared by all creators, the argmax gives every
     creator in the same state the same suggestion, which herds them into one genre. This wrapper uses
     ``deterministic=self.deterministic`` whatever the caller passes (``None``: honour the caller).
-    A model trained with platform-log features (``features="log"``) reads them from ``features_env``
-    (the env it plays in), so it takes the env's plain observation like every other policy.
+    It reads only the observation: play it in an env made with the model's sidecar ``env_kwargs``.
     """
 
-    def __init__(self, model: PPO | str, deterministic: bool | None = False, env: gym.Env | None = None,
-                 features_env: gym.Env | None = None):
-        self.model = load_lore(model, env=env) if isinstance(model, str) else model
+    def __init__(self, model: PPO | str, deterministic: bool | None = False, env: gym.Env | None = None):
+        self.model = load_lore(model, env=env) if isinstance(model, (str, Path)) else model
         self.deterministic = deterministic
-        self.features_env = features_env
 
     def predict(self, observation: np.ndarray, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, Any]:
         det = deterministic if self.deterministic is None else self.deterministic
-        obs = np.asarray(observation)
-        if obs.shape[-1] < self.model.policy.num_features:
-            if self.features_env is None:
-                raise ValueError("this LoRe model reads platform-log features: pass features_env=<the env it plays in>")
-            obs = platform_log_features(obs, self.features_env.unwrapped.world)
-        return self.model.predict(obs, state=state, episode_start=episode_start, deterministic=det)
+        return self.model.predict(observation, state=state, episode_start=episode_start, deterministic=det)
 
     def reset(self) -> None:  # stateless; offered for symmetry with heuristic agents
         return None
@@ -175,5 +231,8 @@ __all__ = [
     "make_lore_vec_env",
     "make_lore",
     "load_lore",
+    "read_sidecar",
+    "save_lore",
+    "sidecar_path",
     "LoRePolicyPredictor",
 ]

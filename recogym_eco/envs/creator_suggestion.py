@@ -3,7 +3,7 @@
 | | |
 |---|---|
 | Creation | ``gym.make("recogym_eco/CreatorSuggestion-v0", **kwargs)`` |
-| Observation | ``Box(0, 1, (num_creators, num_genres + 2), float32)``: one-hot of the genre each creator made last round (slot ``num_genres`` = made nothing: inactive or departed), then the platform's estimated trust |
+| Observation | ``Box(0, 1, (num_creators, num_genres + 2), float32)``: one-hot of the genre each creator made last round (slot ``num_genres`` = made nothing: inactive or departed), then the platform's estimated trust; ``observation="log"``: ``(num_creators, 4 num_genres + 2)``, plus the platform's logs (shares of uploads and clicks per genre, platform-wide recent clicks per genre) |
 | Action | ``MultiDiscrete([num_genres + 1] * num_creators)``: 0 = no suggestion, g + 1 = suggest genre g |
 | Reward | total clicks of the round (user welfare) |
 | Termination | every creator has left the platform |
@@ -62,7 +62,7 @@ class CreatorSuggestionEnv(gym.Env):
         self.config = CreatorSuggestionConfig(**kwargs)
         self.world = CreatorSuggestionWorld(self.config)
         C, G = self.config.num_creators, self.config.num_genres
-        self.observation_space = spaces.Box(0.0, 1.0, shape=(C, G + 2), dtype=np.float32)
+        self.observation_space = spaces.Box(0.0, 1.0, shape=(C, self.world.observation_width), dtype=np.float32)
         self.action_space = spaces.MultiDiscrete(np.full(C, G + 1, dtype=np.int64))
         self._info: dict[str, Any] | None = None
 

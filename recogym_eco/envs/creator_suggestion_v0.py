@@ -50,7 +50,7 @@ class raw_env(GameFace, ParallelEnv):  # noqa: N801 — PettingZoo's naming conv
         creator_high = np.ones(3 * G + 2, dtype=np.float32)
         creator_high[-1] = np.inf
         self.observation_spaces: dict[str, spaces.Space] = {
-            PLATFORM: spaces.Box(0.0, 1.0, shape=(C, G + 2), dtype=np.float32)}
+            PLATFORM: spaces.Box(0.0, 1.0, shape=(C, self.world.observation_width), dtype=np.float32)}
         self.action_spaces: dict[str, spaces.Space] = {
             PLATFORM: spaces.MultiDiscrete(np.full(C, G + 1, dtype=np.int64))}
         for name in self.possible_agents[1:]:

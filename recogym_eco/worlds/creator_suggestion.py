@@ -38,6 +38,7 @@ from recogym_eco.components.ranking import EMPTY_SLOT, Ranker, RankingRequest, t
 from recogym_eco.components.users import position_bias, synthetic_preferences
 
 PREFERENCE_SOURCES = ("synthetic", "movielens")
+OBSERVATIONS = ("paper", "log")
 
 
 def _plugin(registry: Any, value: Any, config: Any) -> Any:
@@ -94,6 +95,7 @@ class CreatorSuggestionConfig:
     cfd_temperature: float = 0.1
     simuline_window: int = 5
     simuline_smoothing: float = 0.1
+    observation: str = "paper"
 
     def __post_init__(self) -> None:
         for name in ("num_creators", "num_users", "num_genres", "slate_size", "horizon", "churn_patience",
@@ -117,6 +119,7 @@ class CreatorSuggestionConfig:
                self.trust_dynamics)
         CREATOR_MODELS.check(self.creator_fallback, "creator_fallback")
         RECOMMENDERS.check(self.recommender, "recommender")
+        _check(self.observation in OBSERVATIONS, "observation", f"one of {OBSERVATIONS}", self.observation)
         prior = tuple(self.trust_prior)
         _check(len(prior) == 2 and all(_is_real(v) and v > 0 for v in prior), "trust_prior",
                "a pair (alpha, beta) of positive numbers", self.trust_prior)
@@ -292,15 +295,33 @@ class CreatorSuggestionWorld:
         return {"made": self.made.copy(), "clicks": self.click_log.copy(),
                 "recent_genre_clicks": self.genre_click_log.sum(axis=0), "present": self.present.copy()}
 
+    @property
+    def observation_width(self) -> int:
+        """Columns per creator row: G + 2 (``"paper"``) or 4 G + 2 (``"log"``)."""
+        G = self.config.num_genres
+        return G + 2 if self.config.observation == "paper" else 4 * G + 2
+
     def observation(self) -> np.ndarray:
-        """Platform observation (C, G + 2) float32: one-hot of last round's genre with a
-        "made nothing" slot, then the estimated trust."""
+        """Platform observation (C, G + 2) float32, the paper's state (seed 001, Section 4.1): one-hot
+        of last round's genre with a "made nothing" slot, then the estimated trust.
+
+        ``observation="log"`` appends, per creator, three blocks of G shares from the platform's own
+        logs (all in [0, 1]): its uploads per genre / its uploads, the clicks its items got per genre /
+        its clicks (0 before its first click), and platform-wide clicks per genre over the last
+        ``freshness_window`` rounds / their sum (the same row for every creator). Shape (C, 4 G + 2).
+        """
         C, G = self.config.num_creators, self.config.num_genres
         obs = np.zeros((C, G + 2), dtype=np.float32)
         slot = np.where(self.last_genre >= 0, self.last_genre, G)
         obs[np.arange(C), slot] = 1.0
         obs[:, G + 1] = self.trust_estimate()
-        return obs
+        if self.config.observation == "paper":
+            return obs
+        made, clicks, demand = self.made, self.click_log, self.genre_click_log.sum(axis=0)
+        made_share = made / np.maximum(made.sum(axis=1, keepdims=True), 1)
+        click_share = clicks / np.maximum(clicks.sum(axis=1, keepdims=True), 1)
+        demand_share = np.broadcast_to(demand / max(demand.sum(), 1.0), made.shape)
+        return np.hstack([obs, made_share, click_share, demand_share]).astype(np.float32)
 
     # ------------------------------------------------------------------ one round
     def fallback_genres(self) -> np.ndarray:

@@ -131,7 +131,7 @@ def test_runs_on_a_different_creator_count(tmp_path):
     # re-attach the saved model to the 13-creator world (SB3 VecEnv path) and keep training
     path = tmp_path / "lore.zip"
     model.save(path)
-    moved = load_lore(str(path), env=make_vec_env(lambda: make_env(num_creators=13), n_envs=1, seed=0))
+    moved = load_lore(str(path), env=make_vec_env(lambda: make_env(num_creators=13), n_envs=1, seed=0), trusted=True)
     assert moved.observation_space.shape == (13, SMALL["num_genres"] + 2)
     assert np.array_equal(moved.predict(obs, deterministic=True)[0], action)
     moved.learn(40)
