@@ -33,9 +33,13 @@ def kmeans_groups(X: np.ndarray, num_groups: int, rng: np.random.Generator) -> n
     if num_groups == 1:
         return np.zeros(X.shape[0], dtype=np.int64)
     from sklearn.cluster import KMeans  # imported here: keeps `import recogym_eco` light
+    from threadpoolctl import threadpool_limits
 
     seed = int(rng.integers(0, 2**31 - 1))
-    raw = KMeans(n_clusters=num_groups, n_init=4, random_state=seed).fit_predict(X)
+    # one thread: OpenMP/BLAS pools deadlock in forked workers (async vector envs), and these
+    # clusterings are too small for threads to pay (one thread is also much faster here)
+    with threadpool_limits(limits=1):
+        raw = KMeans(n_clusters=num_groups, n_init=4, random_state=seed).fit_predict(X)
     counts = np.bincount(raw, minlength=num_groups)
     # stable order: by size descending, then by label of first occurrence
     first = np.full(num_groups, X.shape[0], dtype=np.int64)

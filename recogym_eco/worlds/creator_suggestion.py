@@ -51,6 +51,13 @@ def _check(condition: bool, name: str, allowed: str, value: Any) -> None:
         raise ValueError(f"{name} must be {allowed}; got {value!r}")
 
 
+def _pair(value: Any, name: str, allowed: str) -> tuple[Any, Any]:
+    """``value`` as a 2-tuple, or a ``ValueError`` naming ``name`` and what is ``allowed``."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ValueError(f"{name} must be {allowed}; got {value!r}")
+    return tuple(value)
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
@@ -120,16 +127,19 @@ class CreatorSuggestionConfig:
         CREATOR_MODELS.check(self.creator_fallback, "creator_fallback")
         RECOMMENDERS.check(self.recommender, "recommender")
         _check(self.observation in OBSERVATIONS, "observation", f"one of {OBSERVATIONS}", self.observation)
-        prior = tuple(self.trust_prior)
-        _check(len(prior) == 2 and all(_is_real(v) and v > 0 for v in prior), "trust_prior",
-               "a pair (alpha, beta) of positive numbers", self.trust_prior)
-        skill = tuple(self.skill_range)
-        _check(len(skill) == 2 and all(_is_real(v) for v in skill) and 0 < skill[0] <= skill[1] <= 1,
-               "skill_range", "a pair (low, high) with 0 < low <= high <= 1", self.skill_range)
-        init = tuple(self.initial_genres)
-        _check(len(init) == 2 and all(_is_int(v) for v in init) and 1 <= init[0] <= init[1] <= self.num_genres,
-               "initial_genres", f"a pair (low, high) of integers with 1 <= low <= high <= num_genres "
-               f"({self.num_genres})", self.initial_genres)
+        allowed = "a pair (alpha, beta) of finite positive numbers"
+        prior = _pair(self.trust_prior, "trust_prior", allowed)
+        _check(all(_is_real(v) and np.isfinite(v) and v > 0 for v in prior), "trust_prior", allowed, self.trust_prior)
+        allowed = "a pair (low, high) with 0 < low <= high <= 1"
+        skill = _pair(self.skill_range, "skill_range", allowed)
+        _check(all(_is_real(v) for v in skill) and 0 < skill[0] <= skill[1] <= 1, "skill_range", allowed,
+               self.skill_range)
+        allowed = f"a pair (low, high) of integers with 1 <= low <= high <= num_genres ({self.num_genres})"
+        init = _pair(self.initial_genres, "initial_genres", allowed)
+        _check(all(_is_int(v) for v in init) and 1 <= init[0] <= init[1] <= self.num_genres, "initial_genres",
+               allowed, self.initial_genres)
+        _check(self.interests_per_user <= self.num_genres, "interests_per_user",
+               f"at most num_genres ({self.num_genres})", self.interests_per_user)
         self.creator_activity = self._activity("creator_activity", self.creator_activity, self.num_creators)
         self.user_activity = self._activity("user_activity", self.user_activity, self.num_users)
         if isinstance(self.user_preferences, str):
@@ -150,7 +160,13 @@ class CreatorSuggestionConfig:
         if _is_real(value):
             _check(0.0 <= value <= 1.0, name, "a probability in [0, 1] or an array of them", value)
             return float(value)
-        arr = np.asarray(value, dtype=np.float64)
+        _check(value is not None and not isinstance(value, (str, bytes, dict)), name,
+               f"a probability in [0, 1] or an array of shape ({size},) of them", value)
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a probability in [0, 1] or an array of shape ({size},) of them; "
+                             f"got {value!r}") from None
         _check(arr.shape == (size,), name, f"a probability or an array of shape ({size},)", f"shape {arr.shape}")
         _check(bool(np.all((arr >= 0) & (arr <= 1))), name, "probabilities in [0, 1]", "values outside [0, 1]")
         return arr
