@@ -92,7 +92,7 @@ class CreatorSuggestionConfig:
     exclude_seen: bool = True
     user_preferences: str | np.ndarray = "synthetic"
     preference_skew: float = 1.0
-    interests_per_user: int = 3
+    interests_per_user: int | None = None
     movielens_path: str | None = None
     recommender: str | Recommender = "oracle"
     estimation_noise: float = 0.0
@@ -106,7 +106,7 @@ class CreatorSuggestionConfig:
 
     def __post_init__(self) -> None:
         for name in ("num_creators", "num_users", "num_genres", "slate_size", "horizon", "churn_patience",
-                     "freshness_window", "interests_per_user", "simuline_window"):
+                     "freshness_window", "simuline_window"):
             value = getattr(self, name)
             _check(_is_int(value) and value >= 1, name, "a positive integer", value)
         _check(isinstance(self.exclude_seen, (bool, np.bool_)), "exclude_seen", "True or False", self.exclude_seen)
@@ -138,8 +138,11 @@ class CreatorSuggestionConfig:
         init = _pair(self.initial_genres, "initial_genres", allowed)
         _check(all(_is_int(v) for v in init) and 1 <= init[0] <= init[1] <= self.num_genres, "initial_genres",
                allowed, self.initial_genres)
-        _check(self.interests_per_user <= self.num_genres, "interests_per_user",
-               f"at most num_genres ({self.num_genres})", self.interests_per_user)
+        if self.interests_per_user is None:
+            self.interests_per_user = min(3, self.num_genres)
+        _check(_is_int(self.interests_per_user) and 1 <= self.interests_per_user <= self.num_genres,
+               "interests_per_user", f"None (= min(3, num_genres)) or an integer in [1, num_genres = "
+               f"{self.num_genres}]", self.interests_per_user)
         self.creator_activity = self._activity("creator_activity", self.creator_activity, self.num_creators)
         self.user_activity = self._activity("user_activity", self.user_activity, self.num_users)
         if isinstance(self.user_preferences, str):
