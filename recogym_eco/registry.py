@@ -23,7 +23,9 @@ class EnvEntry:
     gym_id: ``"recogym_eco/Name-vN"``; entry_point: ``"module:Class"`` of the Gymnasium face;
     pettingzoo_module: module with ``parallel_env`` and ``env`` factories (``None``: no PettingZoo face),
     registered as ``recogym_eco/<module name without _vN>-vN``; defaults: keyword arguments both faces
-    start from; test_kwargs: a small, fast configuration for the conformance tests.
+    start from; test_kwargs: a small, fast configuration for the conformance tests; fuzz: for the
+    property-based tests, keyword -> tuple of valid values, drawn independently on top of test_kwargs
+    (plain data, so the package needs no test library).
     """
 
     gym_id: str
@@ -31,6 +33,7 @@ class EnvEntry:
     pettingzoo_module: str | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
     test_kwargs: dict[str, Any] = field(default_factory=dict)
+    fuzz: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     @property
     def game_id(self) -> str | None:
@@ -48,6 +51,14 @@ ENVIRONMENTS: tuple[EnvEntry, ...] = (
         entry_point="recogym_eco.envs.creator_suggestion:CreatorSuggestionEnv",
         pettingzoo_module="recogym_eco.envs.creator_suggestion_v0",
         test_kwargs=dict(num_creators=6, num_users=20, num_genres=4, horizon=8),
+        fuzz=dict(num_creators=(1, 2, 7), num_users=(1, 3, 25), num_genres=(1, 2, 5), slate_size=(1, 3, 8),
+                  horizon=(1, 6), trust_mean=(0.0, 0.5, 1.0), trust_std=(0.0, 1.0, 1e6),
+                  trust_dynamics=("static", "clicks"), trust_prior=((1.0, 1.0), (0.01, 50.0)),
+                  creator_fallback=("random_history", "most_clicked_history", "cfd", "simuline"),
+                  churn_patience=(1, 10), creator_activity=(0.0, 0.8, 1.0), user_activity=(0.0, 0.8, 1.0),
+                  freshness_window=(1, 3), exclude_seen=(True, False), preference_skew=(0.0, 5.0),
+                  recommender=("oracle", "popularity"), estimation_noise=(0.0, 0.5),
+                  skill_range=((0.6, 1.0), (1.0, 1.0), (1e-6, 1e-6)), observation=("paper", "log")),
     ),
     EnvEntry(
         gym_id="recogym_eco/ContentCompetition-v0",
@@ -69,6 +80,13 @@ ENVIRONMENTS: tuple[EnvEntry, ...] = (
         entry_point="recogym_eco.envs.user_dynamics:UserDynamicsEnv",
         defaults=dict(preset="topics-dynamic"),
         test_kwargs=dict(preset="topics-dynamic", num_users=30, num_items=40, horizon=10, on_masked="resample"),
+    ),
+    EnvEntry(
+        gym_id="recogym_eco/ExposureGame-v0",
+        entry_point="recogym_eco.envs.exposure_game:ExposureGameEnv",
+        pettingzoo_module="recogym_eco.envs.exposure_game_v0",
+        defaults=dict(demand="synthetic"),
+        test_kwargs=dict(num_producers=4, num_users=30, dim=3, num_groups=2, num_epochs=3, epoch_length=2),
     ),
 )
 

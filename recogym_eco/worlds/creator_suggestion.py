@@ -97,7 +97,7 @@ class CreatorSuggestionConfig:
     recommender: str | Recommender = "oracle"
     estimation_noise: float = 0.0
     skill_range: tuple[float, float] = (0.6, 1.0)
-    initial_genres: tuple[int, int] = (1, 3)
+    initial_genres: tuple[int, int] | None = None
     cfd_lr: float = 0.1
     cfd_temperature: float = 0.1
     simuline_window: int = 5
@@ -134,7 +134,10 @@ class CreatorSuggestionConfig:
         skill = _pair(self.skill_range, "skill_range", allowed)
         _check(all(_is_real(v) for v in skill) and 0 < skill[0] <= skill[1] <= 1, "skill_range", allowed,
                self.skill_range)
-        allowed = f"a pair (low, high) of integers with 1 <= low <= high <= num_genres ({self.num_genres})"
+        allowed = f"None (= (1, min(3, num_genres))) or a pair (low, high) of integers with 1 <= low <= high <= " \
+                  f"num_genres ({self.num_genres})"
+        if self.initial_genres is None:
+            self.initial_genres = (1, min(3, self.num_genres))
         init = _pair(self.initial_genres, "initial_genres", allowed)
         _check(all(_is_int(v) for v in init) and 1 <= init[0] <= init[1] <= self.num_genres, "initial_genres",
                allowed, self.initial_genres)
