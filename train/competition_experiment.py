@@ -29,6 +29,7 @@ import numpy as np
 
 MECHS = ("none", "UIR", "SMT", "HMT")
 COLORS = {"none": "tab:blue", "UIR": "tab:orange", "SMT": "tab:green", "HMT": "tab:red"}
+HATCHES = ("", "//", "..", "xx")
 
 
 # ------------------------------------------------------------------------------------------ toy
@@ -54,6 +55,44 @@ def toy_run(seed: int, beta: float, top_k: int, centre_weight: float, eta: float
     }
 
 
+TOY_USERS = np.array([[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1]], dtype=float)
+
+
+def toy_paths_figure(by_weight: dict[float, dict], beta: float, top_k: int):
+    """Figure 1 of seed 000: creator paths in the toy world's two dimensions, one panel per centre
+    weight (``by_weight``: weight -> :func:`toy_run` result). Each creator has its own colour and line
+    style, starts at a circle and ends at an arrow; users are stars; legend outside the panels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from recogym_eco.train.plotting import LINESTYLES
+
+    fig, axes = plt.subplots(1, len(by_weight), figsize=(5 * len(by_weight) + 1.5, 5), layout="constrained",
+                             squeeze=False)
+    for ax, (w, r) in zip(axes[0], by_weight.items()):
+        traj = r["trajectory"]
+        for i in range(traj.shape[1]):
+            style = LINESTYLES[i % len(LINESTYLES)]
+            ax.plot(traj[:, i, 0], traj[:, i, 1], style, lw=1.2, color=f"C{i}", label=f"creator {i + 1}")
+            ax.plot(*traj[0, i], "o", ms=5, color=f"C{i}", mfc="none")
+            ax.annotate("", xy=traj[-1, i], xytext=traj[max(0, len(traj) - 2), i],
+                        arrowprops=dict(arrowstyle="->", color=f"C{i}", lw=1.5))
+        ax.scatter(TOY_USERS[:, 0], TOY_USERS[:, 1], s=120, c="k", marker="*", zorder=5, label="users")
+        ax.set_title(f"{'no intervention' if w == 1 else f'centre weight {w:g}'}\n"
+                     f"beta={beta:g}, K={top_k}, welfare={r['welfare']:.3f}, served={int(r['served'].sum())}/5")
+        ax.set_xlabel("dimension 1 (x[0])")
+        ax.set_ylabel("dimension 2 (x[1])")
+        ax.set_xlim(-1.4, 1.4)
+        ax.set_ylim(-1.4, 1.4)
+        ax.set_aspect("equal")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize=8,
+               title="o start, -> end")
+    return fig
+
+
 def run_toy(args: argparse.Namespace, out: Path) -> None:
     import matplotlib
 
@@ -75,24 +114,9 @@ def run_toy(args: argparse.Namespace, out: Path) -> None:
         wr.writerow(["setting", "beta", "top_k", "centre_weight", "seed", "welfare", "users_served",
                      "all_outer_served"] + [f"pi_x{j+1}" for j in range(5)] + [f"dist_x{j+1}" for j in range(5)])
         wr.writerows(rows)
-    users = np.array([[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1]], dtype=float)
     for b, k, tag in settings:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 5))
-        for ax, w in zip(axes, (1.0, 0.5)):
-            r = results[(tag, w, args.toy_plot_seed)]
-            traj = r["trajectory"]
-            for i in range(traj.shape[1]):
-                ax.plot(traj[:, i, 0], traj[:, i, 1], lw=1, color=f"C{i}")
-                ax.annotate("", xy=traj[-1, i], xytext=traj[0, i],
-                            arrowprops=dict(arrowstyle="->", color=f"C{i}", lw=1.5))
-            ax.scatter(users[:, 0], users[:, 1], s=120, c="k", marker="*", zorder=5)
-            ax.set_title(f"{'no intervention' if w == 1 else 'centre weight halved'}\n"
-                         f"beta={b}, K={k}, welfare={r['welfare']:.3f}, served={int(r['served'].sum())}/5")
-            ax.set_xlim(-1.4, 1.4)
-            ax.set_ylim(-1.4, 1.4)
-            ax.set_aspect("equal")
-        fig.tight_layout()
-        fig.savefig(out / f"toy_paths_{tag}.png", dpi=110)
+        fig = toy_paths_figure({w: results[(tag, w, args.toy_plot_seed)] for w in (1.0, 0.5)}, b, k)
+        fig.savefig(out / f"toy_paths_{tag}.png", dpi=110, bbox_inches="tight")
         plt.close(fig)
     for b, k, tag in settings:
         for w in (1.0, 0.5):
@@ -271,22 +295,43 @@ def write_results(preset: str, results: list[dict], out: Path, wall: float) -> N
               f"  gain vs none {s['gain_vs_none_mean']:+.4f} ({s['seeds_better_than_none']}/{s['seeds']} seeds)"
               f"  | default-matching welfare {s['final_welfare_default_matching_mean']:.4f}"
               f" (gain {s['gain_default_matching_vs_none_mean']:+.4f})")
-    # figure
-    fig, axes = plt.subplots(1, 4, figsize=(22, 4.8))
-    for m in mechs:
-        W = np.stack([r["welfare"] for r in results if r["mechanism"] == m])
-        Wd = np.stack([r["welfare_default"] for r in results if r["mechanism"] == m])
-        x = np.arange(W.shape[1])
-        for ax, A in ((axes[0], W), (axes[1], Wd)):
+    fig = competition_figure(preset, results)
+    fig.savefig(out / f"{preset}_figure.png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def competition_figure(preset: str, results: list[dict]):
+    """Figures 2-3 of seed 000: (a) welfare per epoch (mean ± 1 sd over seeds) under the deployed
+    matching, (a') under the default (beta, K), (b) final group weights, (c) final group utilities,
+    groups ordered by size. Each mechanism has its own colour, line style, marker and bar hatch; a
+    mechanism whose curve equals an earlier one's says so in the legend, which sits outside the panels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from recogym_eco.train.plotting import coincident, series_style
+
+    mechs = [m for m in MECHS if any(r["mechanism"] == m for r in results)]
+    fig, axes = plt.subplots(1, 4, figsize=(22, 4.8), layout="constrained")
+    panels = (("welfare", axes[0], "a"), ("welfare_default", axes[1], "a'"))
+    curves = {key: [np.stack([r[key] for r in results if r["mechanism"] == m]) for m in mechs] for key, _, _ in panels}
+    same = {key: coincident([c.mean(0) for c in curves[key]]) for key, _, _ in panels}
+    labels = []
+    for i, m in enumerate(mechs):
+        notes = [f"{tag}: same as {mechs[same[key][i]]}" for key, _, tag in panels if same[key][i] is not None]
+        labels.append(f"{m} ({'; '.join(notes)})" if notes else m)
+    for key, ax, tag in panels:
+        for m, A, label in zip(mechs, curves[key], labels):
+            x = np.arange(A.shape[1])
             mu, sd = A.mean(0), A.std(0)
-            ax.plot(x, mu, color=COLORS[m], label=m)
+            ax.plot(x, mu, color=COLORS[m], label=label if tag == "a" else "_nolegend_",
+                    **series_style(MECHS.index(m), len(x)))
             ax.fill_between(x, mu - sd, mu + sd, color=COLORS[m], alpha=0.2)
+        ax.set_xlabel("epoch (M creator steps)")
+        ax.set_ylabel("welfare (mean user utility)")
     axes[0].set_title("(a) welfare (deployed matching), mean +- 1 sd")
     axes[1].set_title("(a') welfare of the same content under default (beta, K)")
-    for ax in axes[:2]:
-        ax.set_xlabel("epoch (M creator steps)")
-        ax.set_ylabel("welfare")
-        ax.legend()
     L = len(results[0]["group_share"])
     width = 0.8 / max(1, len(mechs))
     for j, m in enumerate(mechs):
@@ -296,39 +341,51 @@ def write_results(preset: str, results: list[dict], out: Path, wall: float) -> N
         Gu = np.stack([r["group_utility"][o] for r, o in zip(rs, order)])
         xs = np.arange(L) + (j - (len(mechs) - 1) / 2) * width
         if m != "none":
-            axes[2].bar(xs, Wt.mean(0), width, yerr=Wt.std(0), color=COLORS[m], label=m)
-            axes[3].bar(xs, Gu.mean(0), width, color=COLORS[m], label=m)
+            hatch = HATCHES[MECHS.index(m) % len(HATCHES)]
+            axes[2].bar(xs, Wt.mean(0), width, yerr=Wt.std(0), color=COLORS[m], hatch=hatch, label=m)
+            axes[3].bar(xs, Gu.mean(0), width, color=COLORS[m], hatch=hatch, label=m)
         else:
-            axes[3].plot(np.arange(L), Gu.mean(0), "--", color=COLORS[m], label="none")
+            axes[3].plot(np.arange(L), Gu.mean(0), "--", marker="o", color=COLORS[m], label="none")
     sizes = np.mean([np.sort(r["group_share"])[::-1] for r in results], axis=0)
     for ax, t in ((axes[2], "(b) final group weights"), (axes[3], "(c) final group utilities")):
         ax.set_xticks(np.arange(L))
         ax.set_xticklabels([f"{100 * s:.1f}" for s in sizes], rotation=90, fontsize=7)
         ax.set_xlabel("group (mean share of users, %), largest first")
         ax.set_title(t)
-        ax.legend()
-    fig.suptitle(f"ContentCompetition '{preset}': {len(results) // max(1, len(mechs))} seeds")
-    fig.tight_layout()
-    fig.savefig(out / f"{preset}_figure.png", dpi=110)
-    plt.close(fig)
+    axes[2].set_ylabel("final weight w_g (mean +- 1 sd)")
+    axes[3].set_ylabel("final group utility (mean)")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8, title="welfare (a, a')")
+    fig.legend(*axes[3].get_legend_handles_labels(), loc="outside right lower", fontsize=8, title="groups (b, c)")
+    seeds = len(results) // max(1, len(mechs))
+    fig.suptitle(f"ContentCompetition '{preset}': {seeds} seed{'s' if seeds != 1 else ''}")
+    return fig
 
 
 def main(argv: list[str] | None = None) -> None:
+    """``recogym-eco competition``: counts are checked as they are parsed (exit code 2 on bad input)."""
+    from recogym_eco.train.presets import non_negative_int_arg, positive_int_arg
+
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", choices=["toy", "synthetic", "movielens"], default="synthetic")
-    p.add_argument("--seeds", type=int, default=10, help="number of seeds (independently sampled worlds)")
+    p.add_argument("--seeds", type=positive_int_arg, default=10, help="number of seeds (independently sampled worlds)")
     p.add_argument("--seed0", type=int, default=0, help="first seed")
     p.add_argument("--mechanisms", nargs="+", choices=MECHS, default=list(MECHS))
-    p.add_argument("--horizon", type=int, default=None, help="creator steps per episode (default: the preset's)")
-    p.add_argument("--workers", type=int, default=2, help="parallel processes")
-    p.add_argument("--batch", type=int, default=5, help="seeds simulated side by side in one process")
-    p.add_argument("--checkpoint", type=int, default=50, help="write partial welfare curves every N epochs (0: off)")
+    p.add_argument("--horizon", type=positive_int_arg, default=None,
+                   help="creator steps per episode (default: the preset's)")
+    p.add_argument("--workers", type=positive_int_arg, default=2, help="parallel processes")
+    p.add_argument("--batch", type=positive_int_arg, default=5, help="seeds simulated side by side in one process")
+    p.add_argument("--checkpoint", type=non_negative_int_arg, default=50,
+                   help="write partial welfare curves every N epochs (0: off)")
     p.add_argument("--movielens-path", default=None)
     p.add_argument("--toy-eta", type=float, default=0.05)
-    p.add_argument("--toy-horizon", type=int, default=1000)
-    p.add_argument("--toy-plot-seed", type=int, default=0)
+    p.add_argument("--toy-horizon", type=positive_int_arg, default=1000)
+    p.add_argument("--toy-plot-seed", type=int, default=0, help="which of the seeds the path plots show")
     p.add_argument("--out", default="results/content_competition")
     args = p.parse_args(argv)
+    if args.preset == "toy" and not 0 <= args.toy_plot_seed < args.seeds:
+        p.error(f"argument --toy-plot-seed: must be one of the seeds run, 0..{args.seeds - 1}; got {args.toy_plot_seed}")
+    if args.toy_eta <= 0 or not np.isfinite(args.toy_eta):
+        p.error(f"argument --toy-eta: must be a positive step size; got {args.toy_eta}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.preset == "toy":

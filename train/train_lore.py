@@ -8,10 +8,15 @@
 (``recogym-eco train`` is ``python -m recogym_eco.train.train_lore``.)
 
 Outputs under ``--out`` (default ``results/lore/<preset>_s<seed>``):
-``model.zip`` (SB3 format, load with ``recogym_eco.agents.lore.load_lore`` or ``PPO.load``), ``tb/`` (TensorBoard:
-``tensorboard --logdir <out>/tb``), ``checkpoints/``, ``monitor/`` (per-episode raw clicks of every
-training env), ``curve.csv`` (mean training episode clicks per rollout), ``eval/`` (held-out
-evaluation by ``train/evaluate.py``: ``summary.md``, ``rounds.csv``, plots), ``config.json``.
+``model.zip`` with its sidecar ``model.json`` (load with ``recogym_eco.agents.lore.load_lore``, or
+``PPO.load`` for files you trust), ``tb/`` (TensorBoard: ``tensorboard --logdir <out>/tb``),
+``checkpoints/``, ``monitor/`` (per-episode raw clicks of every training env), ``curve.csv`` (mean
+training episode clicks per rollout), ``eval/`` (held-out evaluation by ``train/evaluate.py``:
+``summary.md``, ``rounds.csv``, plots), ``config.json``.
+
+PPO collects whole rollouts of ``n_steps x n_envs`` env steps, so it trains ``--timesteps`` rounded up
+to a whole number of rollouts; the progress bar and the final report count those steps.
+``--subproc`` runs the envs in worker processes, each limited to one torch and BLAS thread.
 
 Evaluation: ``--eval-episodes`` held-out seeds ``--eval-seed-base + i`` (training worlds are seeded from
 ``--seed``, far below); every policy plays the same seeds; the table gives mean ± 95% CI (Student t)
@@ -22,32 +27,81 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import json
+import math
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import torch as th
+from stable_baselines3.common.vec_env import SubprocVecEnv
 
+from recogym_eco.train.evaluate import check_env_kwargs
 from recogym_eco.train.evaluate import evaluate as evaluate_policies
-from recogym_eco.train.presets import PRESETS
+from recogym_eco.train.presets import PRESETS, json_object_arg, non_negative_int_arg, positive_int_arg
 from recogym_eco.train.presets import env_kwargs as env_kwargs_of
 
-#: Rollout state left out of a shipped model (``PPO.load`` rebuilds it on the next ``learn``).
-SHIP_EXCLUDE = ("_last_obs", "_last_original_obs", "_last_episode_starts", "ep_info_buffer", "ep_success_buffer")
+
+def limit_worker_threads() -> None:
+    """One torch thread and one BLAS/OpenMP thread in this process: env workers run side by side, and
+    each one's default thread pool (one thread per core) oversubscribes the machine."""
+    th.set_num_threads(1)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(1)
 
 
-def make_progress_callback(total: int):
-    """SB3's rich progress bar needs ``rich``; without it, a small tqdm callback."""
+class SingleThreadEnvFactory:
+    """Picklable env factory for a worker process: :func:`limit_worker_threads`, then ``env_fn()``."""
+
+    def __init__(self, env_fn: Callable[[], gym.Env]) -> None:
+        self.env_fn = env_fn
+
+    def __call__(self) -> gym.Env:
+        limit_worker_threads()
+        return self.env_fn()
+
+
+class SingleThreadSubprocVecEnv(SubprocVecEnv):
+    """SB3's ``SubprocVecEnv`` whose workers each use one torch and BLAS thread (``--subproc``)."""
+
+    def __init__(self, env_fns: Sequence[Callable[[], gym.Env]], start_method: str | None = None) -> None:
+        super().__init__([SingleThreadEnvFactory(fn) for fn in env_fns], start_method=start_method)
+
+
+def rollout_timesteps(total: int, n_steps: int, n_envs: int, start: int = 0) -> int:
+    """Env steps an on-policy SB3 ``learn(total)`` takes from ``start``: whole rollouts of
+    ``n_steps * n_envs`` steps until ``total`` is reached, ``ceil((total - start) / (n_steps n_envs))``
+    rollouts."""
+    per_rollout = n_steps * n_envs
+    return max(0, math.ceil((total - start) / per_rollout)) * per_rollout
+
+
+def make_progress_callback(total: int | None = None):
+    """A tqdm progress bar counting env steps (``num_timesteps`` grows by ``n_envs`` per vector step).
+
+    Its total is what ``learn`` will really run: for an on-policy model the whole rollouts of
+    :func:`rollout_timesteps` (read from ``learn``'s own ``total_timesteps``), else ``total``.
+    """
     from stable_baselines3.common.callbacks import BaseCallback
     from tqdm import tqdm
 
     class TqdmCallback(BaseCallback):
         def _on_training_start(self) -> None:
-            self.bar = tqdm(total=total, unit="step", dynamic_ncols=True, mininterval=2.0)
-            self._last = self.model.num_timesteps
+            start = self.model.num_timesteps
+            target = int(self.locals.get("total_timesteps", (total or 0) + start))
+            n_steps = getattr(self.model, "n_steps", None)
+            if n_steps:
+                steps = rollout_timesteps(target, n_steps, self.training_env.num_envs, start)
+            else:
+                steps = target - start
+            self.bar = tqdm(total=steps, unit="step", dynamic_ncols=True, mininterval=2.0)
+            self._last = start
 
         def _on_step(self) -> bool:
             self.bar.update(self.model.num_timesteps - self._last)
@@ -92,50 +146,80 @@ def make_curve_callback(path: Path):
     return CurveCallback()
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``recogym-eco train``; counts and JSON options are checked as they are parsed."""
     from recogym_eco.agents.lore import LORE_PPO_DEFAULTS
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--timesteps", type=int, default=400_000, help="env steps of training (all envs together)")
+    p.add_argument("--timesteps", type=positive_int_arg, default=400_000,
+                   help="env steps of training (all envs together; rounded up to whole rollouts)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-envs", type=int, default=16)
-    p.add_argument("--subproc", action="store_true", help="SubprocVecEnv instead of DummyVecEnv")
-    p.add_argument("--num-creators", type=int, default=None, help="shortcut for env kwarg num_creators")
+    p.add_argument("--n-envs", type=positive_int_arg, default=16)
+    p.add_argument("--subproc", action="store_true",
+                   help="SubprocVecEnv instead of DummyVecEnv (one torch/BLAS thread per worker)")
+    p.add_argument("--num-creators", type=positive_int_arg, default=None, help="shortcut for env kwarg num_creators")
     p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="experiment preset (train/presets.py)")
-    p.add_argument("--env-kwargs", default="{}", help="JSON dict of CreatorSuggestion kwargs (over the preset)")
+    p.add_argument("--env-kwargs", type=json_object_arg, default={},
+                   help="JSON object of CreatorSuggestion kwargs (over the preset)")
     p.add_argument("--trust", choices=["mle", "learned"], default="mle",
                    help="trust column: the env's Beta-smoothed MLE, or the paper's learned network")
-    p.add_argument("--features", choices=["paper", "log"], default="log",
-                   help="state: the paper's (last genre + trust) or plus the platform's logs (agents/lore/features.py)")
-    p.add_argument("--ppo-kwargs", default="{}", help=f"JSON dict over LORE_PPO_DEFAULTS {LORE_PPO_DEFAULTS}")
-    p.add_argument("--policy-kwargs", default="{}", help="JSON dict over LORE_POLICY_KWARGS")
+    p.add_argument("--features", choices=["paper", "log"], default=None,
+                   help="state (the env's observation option): the paper's (last genre + trust) or plus the "
+                        "platform's logs; default: --env-kwargs' observation, else log")
+    p.add_argument("--ppo-kwargs", type=json_object_arg, default={},
+                   help=f"JSON object over LORE_PPO_DEFAULTS {LORE_PPO_DEFAULTS}")
+    p.add_argument("--policy-kwargs", type=json_object_arg, default={}, help="JSON object over LORE_POLICY_KWARGS")
     p.add_argument("--out", type=Path, default=None, help="output folder (default results/lore/<preset>_s<seed>)")
-    p.add_argument("--checkpoint-every", type=int, default=100_000, help="env steps between checkpoints")
-    p.add_argument("--eval-episodes", type=int, default=10)
+    p.add_argument("--checkpoint-every", type=positive_int_arg, default=100_000, help="env steps between checkpoints")
+    p.add_argument("--eval-episodes", type=non_negative_int_arg, default=10,
+                   help="held-out evaluation episodes (0: none; 2 or more for a confidence interval)")
     p.add_argument("--eval-seed-base", type=int, default=1_000_000)
     p.add_argument("--baselines", default="NoSignal,Random,MostClick,MostHistoryClick",
                    help="comma list of policy specs of train/evaluate.py to compare with")
-    p.add_argument("--save-to", type=Path, default=None, help="also copy the final model here")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--save-to", type=Path, default=None, help="also copy the final model (and sidecar) here")
+    p.add_argument("--threads", type=positive_int_arg, default=1,
                    help="torch threads (1: the policy is small, and 2 threads on a busy 2-core VM thrash)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--verbose", type=int, default=0)
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parsed options of ``recogym-eco train`` (exit code 2 and a one-line message on bad input)."""
+    return build_parser().parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = parse_args(argv)
+    """``recogym-eco train``: checks every option (usage error before any work), trains, saves the model
+    with its sidecar and evaluates it; returns training seconds, env steps run and the summary."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
     th.set_num_threads(args.threads)
     from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
-    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+    from stable_baselines3.common.vec_env import DummyVecEnv
 
-    from recogym_eco.agents.lore import LORE_POLICY_KWARGS, LORE_PPO_DEFAULTS, make_lore, make_lore_vec_env
+    from recogym_eco.agents.lore import LORE_POLICY_KWARGS, LORE_PPO_DEFAULTS, make_lore, make_lore_vec_env, save_lore
+    from recogym_eco.train.evaluate import PolicySpec
 
     env_kwargs = env_kwargs_of(args.preset, args.env_kwargs)
     if args.num_creators is not None:
         env_kwargs["num_creators"] = args.num_creators
-    ppo_kwargs = {**LORE_PPO_DEFAULTS, **json.loads(args.ppo_kwargs)}
-    policy_kwargs = {**LORE_POLICY_KWARGS, **json.loads(args.policy_kwargs)}
+    features = args.features or env_kwargs.get("observation", "log")
+    if env_kwargs.get("observation", features) != features:
+        parser.error(f"--features {features} contradicts --env-kwargs observation={env_kwargs['observation']!r}")
+    env_kwargs["observation"] = features
+    try:
+        check_env_kwargs(env_kwargs)
+    except (TypeError, ValueError) as e:
+        parser.error(f"env kwargs {env_kwargs} (preset {args.preset!r} + --env-kwargs): {e}")
+    baselines = [b for b in args.baselines.split(",") if b]
+    try:
+        for spec in baselines:
+            PolicySpec.parse(spec)
+    except ValueError as e:
+        parser.error(f"argument --baselines: {e}")
+    ppo_kwargs = {**LORE_PPO_DEFAULTS, **args.ppo_kwargs}
+    policy_kwargs = {**LORE_POLICY_KWARGS, **args.policy_kwargs}
     out = args.out or Path("results") / "lore" / f"{args.preset}_s{args.seed}"
     out.mkdir(parents=True, exist_ok=True)
     config = dict(vars(args), out=str(out), env_kwargs=env_kwargs, ppo_kwargs=ppo_kwargs,
@@ -143,38 +227,43 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     (out / "config.json").write_text(json.dumps(config, indent=2, default=str))
 
     venv = make_lore_vec_env(n_envs=args.n_envs, seed=args.seed, env_kwargs=env_kwargs, trust=args.trust,
-                             features=args.features,
-                             gamma=ppo_kwargs["gamma"], vec_env_cls=SubprocVecEnv if args.subproc else DummyVecEnv,
+                             features=features, gamma=ppo_kwargs["gamma"],
+                             vec_env_cls=SingleThreadSubprocVecEnv if args.subproc else DummyVecEnv,
                              monitor_dir=str(out / "monitor"))
-    model = make_lore(venv, policy_kwargs=policy_kwargs, seed=args.seed, tensorboard_log=str(out / "tb"),
-                      verbose=args.verbose, device="cpu", **ppo_kwargs)
+    try:
+        model = make_lore(venv, policy_kwargs=policy_kwargs, seed=args.seed, tensorboard_log=str(out / "tb"),
+                          verbose=args.verbose, device="cpu", **ppo_kwargs)
+    except (TypeError, ValueError) as e:
+        venv.close()
+        parser.error(f"--ppo-kwargs {args.ppo_kwargs} / --policy-kwargs {args.policy_kwargs}: {e}")
     callbacks = [CheckpointCallback(save_freq=max(1, args.checkpoint_every // args.n_envs),
                                     save_path=str(out / "checkpoints"), name_prefix="lore"),
                  make_curve_callback(out / "curve.csv")]
-    use_rich = importlib.util.find_spec("rich") is not None
-    if not args.no_progress and not use_rich:
+    if not args.no_progress:
         callbacks.append(make_progress_callback(args.timesteps))
-    print(f"training LoRe: {args.timesteps} steps, {args.n_envs} envs, preset {args.preset}, env kwargs {env_kwargs}, "
-          f"trust {args.trust}, out {out}", flush=True)
+    steps = rollout_timesteps(args.timesteps, model.n_steps, args.n_envs)
+    print(f"training LoRe: {steps} steps ({steps // (model.n_steps * args.n_envs)} rollouts of {model.n_steps} x "
+          f"{args.n_envs} envs), preset {args.preset}, env kwargs {env_kwargs}, trust {args.trust}, out {out}",
+          flush=True)
     t0 = time.time()
-    model.learn(args.timesteps, callback=CallbackList(callbacks), progress_bar=use_rich and not args.no_progress,
-                tb_log_name="ppo")
+    model.learn(args.timesteps, callback=CallbackList(callbacks), tb_log_name="ppo")
     train_s = time.time() - t0
-    model.save(out / "model.zip")
+    save_lore(model, out / "model.zip", env_kwargs=env_kwargs)
     if args.save_to:
-        args.save_to.parent.mkdir(parents=True, exist_ok=True)
         # the shipped copy leaves out rollout state (last observations, episode buffer): ~3x smaller
-        model.save(args.save_to, exclude=list(SHIP_EXCLUDE))
+        save_lore(model, args.save_to, env_kwargs=env_kwargs, ship=True)
     venv.close()
-    print(f"trained in {train_s / 60:.1f} min ({args.timesteps / train_s:.0f} steps/s); model saved to "
-          f"{out / 'model.zip'}", flush=True)
+    print(f"trained {model.num_timesteps} steps in {train_s / 60:.1f} min ({model.num_timesteps / train_s:.0f} "
+          f"steps/s); model saved to {out / 'model.zip'}", flush=True)
 
-    result: dict[str, Any] = {"train_seconds": train_s}
+    result: dict[str, Any] = {"train_seconds": train_s, "timesteps": model.num_timesteps}
     if args.eval_episodes > 0:
         seeds = [args.eval_seed_base + i for i in range(args.eval_episodes)]
-        policies = [f"LoRe={out / 'model.zip'}", *[b for b in args.baselines.split(",") if b]]
-        summary = evaluate_policies(policies, env_kwargs, seeds, out / "eval", reference="LoRe",
-                                    title=f"LoRe vs baselines [{args.preset}]")
+        policies = [f"LoRe={out / 'model.zip'}", *baselines]
+        # without the observation option, each policy gets the one it reads (the model: its sidecar's)
+        eval_kwargs = {k: v for k, v in env_kwargs.items() if k != "observation"}
+        summary = evaluate_policies(policies, eval_kwargs, seeds, out / "eval", reference="LoRe",
+                                    title=f"LoRe vs baselines [{args.preset}]", preset=args.preset)
         print()
         print(summary, flush=True)
         result["summary"] = summary

@@ -188,7 +188,13 @@ def load_movielens(path: str | os.PathLike[str] | None = None) -> MovieLens:
 
     ``path`` is resolved by :func:`find_movielens`. A folder may also be the parent of an ``ml-100k``
     folder (e.g. recbole's ``dataset_example``). Raises FileNotFoundError if the path is missing and
-    ValueError if it does not hold the expected files or they are malformed.
+    ValueError if it does not hold the expected files or they are malformed. Every field is checked,
+    and the first bad one is reported with its file, 1-based line and what is allowed: each row has
+    exactly the layout's column count (a RecBole row: its header's); user and item ids are
+    non-negative integers; ratings are whole stars 1..5 and timestamps whole seconds >= 0 (``nan``,
+    ``inf`` and non-numbers rejected, nothing rounded); GroupLens genre flags are ``0``/``1`` and
+    RecBole genres names of :data:`GENRES`; an age is a non-negative integer and a gender ``M``/``F``
+    (either may be empty).
     """
     files = _locate(find_movielens(path))
     if files.layout == "grouplens":
@@ -344,30 +350,98 @@ def _files_in_zip(p: Path) -> _Files:
     )
 
 
-def _rows(files: _Files, name: str, sep: str, encoding: str) -> list[list[str]]:
-    text = files.read(name).decode(encoding)
-    return [line.split(sep) for line in text.splitlines() if line.strip()]
+_Row = tuple[int, list[str]]
 
 
-def _bad(files: _Files, name: str, what: str) -> ValueError:
-    return ValueError(f"malformed MovieLens file {name!r} in {files.origin!r}: {what}")
+def _rows(files: _Files, name: str, sep: str, encoding: str) -> list[_Row]:
+    """``(line number, fields)`` of every non-blank line of ``name``; lines count from 1 and split at
+    ``\\n`` only (``str.splitlines`` would also split latin-1 text at byte 0x85)."""
+    try:
+        text = files.read(name).decode(encoding)
+    except UnicodeDecodeError as e:
+        raise _bad(files, name, f"not {encoding} text ({e})") from None
+    return [
+        (k, line.rstrip("\r").split(sep))
+        for k, line in enumerate(text.split("\n"), start=1)
+        if line.strip()
+    ]
+
+
+def _bad(files: _Files, name: str, what: str, line: int | None = None) -> ValueError:
+    at = "" if line is None else f", line {line}"
+    return ValueError(f"malformed MovieLens file {name!r} in {files.origin!r}{at}: {what}")
+
+
+def _check_width(files: _Files, name: str, rows: Sequence[_Row], width: int, layout: str) -> None:
+    """ValueError at the first row without exactly ``width`` fields."""
+    for line, row in rows:
+        if len(row) != width:
+            raise _bad(files, name, f"expected {width} columns ({layout}), got {len(row)}: {row!r}", line)
+
+
+def _ids(files: _Files, name: str, rows: Sequence[_Row], col: int, what: str) -> list[str]:
+    """Column ``col`` as id tokens; ValueError at the first that is not a non-negative integer."""
+    tokens = [row[col].strip() for _, row in rows]
+    for (line, _), t in zip(rows, tokens):
+        if not (t.isascii() and t.isdigit()):
+            raise _bad(files, name, f"{what} must be a non-negative integer, got {t!r}", line)
+    return tokens
+
+
+def _to_float(token: str) -> float:
+    try:
+        return float(token)
+    except ValueError:
+        return float("nan")
+
+
+def _whole_numbers(
+    files: _Files, name: str, rows: Sequence[_Row], col: int, what: str, low: float, high: float
+) -> np.ndarray:
+    """Column ``col`` as int64; ValueError at the first token that is not a finite whole number in
+    ``[low, high]`` (non-numbers, ``nan`` and ``inf`` included)."""
+    values = np.array([_to_float(row[col]) for _, row in rows], dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(values) & (values == np.round(values)) & (values >= low) & (values <= high)
+    if not ok.all():
+        k = int(np.argmin(ok))
+        line, row = rows[k]
+        allowed = f"from {low:g} to {high:g}" if np.isfinite(high) else f">= {low:g}"
+        allowed = "a whole number " + allowed
+        raise _bad(files, name, f"{what} must be {allowed}, got {row[col].strip()!r}", line)
+    return values.astype(np.int64)
+
+
+def _inter(
+    files: _Files, rows: Sequence[_Row], cu: int, ci: int, cr: int, ct: int | None
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Validated rating rows: user and item id tokens, stars (1..5) and timestamps (zeros without ``ct``)."""
+    if not rows:
+        raise _bad(files, files.ratings, "no ratings")
+    name = files.ratings
+    users = _ids(files, name, rows, cu, "user id")
+    items = _ids(files, name, rows, ci, "item id")
+    stars = _whole_numbers(files, name, rows, cr, "rating", 1, 5)
+    if ct is None:
+        stamps = np.zeros(len(rows), dtype=np.int64)
+    else:
+        stamps = _whole_numbers(files, name, rows, ct, "timestamp (Unix seconds)", 0, np.inf)
+    return users, items, stars, stamps
+
+
+def _user_fields(files: _Files, line: int, age: str, gender: str) -> tuple[int, str]:
+    """Age in years (-1 if empty) and gender ``M``/``F`` ("" if empty); ValueError otherwise."""
+    if age and not (age.isascii() and age.isdigit()):
+        raise _bad(files, files.users, f"age must be a non-negative integer (or empty), got {age!r}", line)
+    if gender not in ("M", "F", ""):
+        raise _bad(files, files.users, f"gender must be 'M' or 'F' (or empty), got {gender!r}", line)
+    return (int(age) if age else -1), gender
 
 
 def _id_index(*id_lists: Sequence[str]) -> dict[str, int]:
-    """Map original id tokens to 0..n-1, sorted numerically when all are integers."""
+    """Map original id tokens (non-negative integers) to 0..n-1 in numeric order."""
     ids = {t for lst in id_lists for t in lst}
-    try:
-        ordered = sorted(ids, key=int)
-    except ValueError:
-        ordered = sorted(ids)
-    return {t: i for i, t in enumerate(ordered)}
-
-
-def _int_or(token: str, default: int) -> int:
-    try:
-        return int(float(token))
-    except ValueError:
-        return default
+    return {t: i for i, t in enumerate(sorted(ids, key=int))}
 
 
 def _strip_year(title: str) -> str:
@@ -376,25 +450,23 @@ def _strip_year(title: str) -> str:
 
 def _assemble(
     files: _Files,
-    inter: list[tuple[str, str, str, str | None]],
+    inter: tuple[list[str], list[str], np.ndarray, np.ndarray],
     items: list[tuple[str, str, np.ndarray]],
-    users: list[tuple[str, str, str, str]],
+    users: list[tuple[str, int, str, str]],
 ) -> MovieLens:
-    """Build the dataset from parsed tokens: inter rows (user, item, rating, timestamp or None),
-    item rows (id, title, genre flags), user rows (id, age, gender, occupation)."""
-    if not inter:
-        raise _bad(files, files.ratings, "no ratings")
-    uidx = _id_index([r[0] for r in inter], [u[0] for u in users])
-    iidx = _id_index([r[1] for r in inter], [i[0] for i in items])
-    try:
-        ratings = np.array(
-            [(uidx[u], iidx[i], round(float(r))) for u, i, r, _ in inter], dtype=np.int64
-        ).reshape(-1, 3)
-        timestamps = np.array(
-            [0 if t is None else round(float(t)) for *_, t in inter], dtype=np.int64
-        )
-    except ValueError as e:
-        raise _bad(files, files.ratings, f"non-numeric rating or timestamp ({e})") from None
+    """Build the dataset from validated fields: rating columns (user ids, item ids, stars, timestamps),
+    item rows (id, title, genre flags) and user rows (id, age, gender, occupation)."""
+    inter_users, inter_items, stars, timestamps = inter
+    uidx = _id_index(inter_users, [u[0] for u in users])
+    iidx = _id_index(inter_items, [i[0] for i in items])
+    ratings = np.stack(
+        [
+            np.array([uidx[u] for u in inter_users], dtype=np.int64),
+            np.array([iidx[i] for i in inter_items], dtype=np.int64),
+            stars,
+        ],
+        axis=1,
+    )
 
     num_users, num_items = len(uidx), len(iidx)
     item_genres = np.zeros((num_items, len(GENRES)), dtype=bool)
@@ -407,8 +479,8 @@ def _assemble(
     occupation = [""] * num_users
     for uid, age, gender, occ in users:
         k = uidx[uid]
-        user_age[k] = _int_or(age, -1)
-        user_gender[k] = gender[:1]
+        user_age[k] = age
+        user_gender[k] = gender
         occupation[k] = occ
 
     for a in (ratings, timestamps, item_genres, user_age, user_gender):
@@ -428,67 +500,74 @@ def _assemble(
 
 
 def _load_grouplens(files: _Files) -> MovieLens:
-    inter = []
-    for row in _rows(files, files.ratings, "\t", "latin-1"):
-        if len(row) != 4:
-            raise _bad(files, files.ratings, f"expected 4 tab-separated columns, got {row!r}")
-        inter.append((row[0].strip(), row[1].strip(), row[2], row[3]))
+    rows = _rows(files, files.ratings, "\t", "latin-1")
+    _check_width(files, files.ratings, rows, 4, "tab-separated user, item, rating, timestamp")
+    inter = _inter(files, rows, 0, 1, 2, 3)
 
     n_genres = len(GENRES)
+    rows = _rows(files, files.items, "|", "latin-1")
+    _check_width(files, files.items, rows, 5 + n_genres,
+                 f"id|title|release date|video release date|IMDb URL|{n_genres} genre flags")
+    ids = _ids(files, files.items, rows, 0, "item id")
     items = []
-    for row in _rows(files, files.items, "|", "latin-1"):
-        if len(row) < 2 + n_genres:
-            raise _bad(files, files.items, f"expected id|title|...|{n_genres} genre flags, got {row!r}")
-        flags = np.array([f.strip() == "1" for f in row[-n_genres:]], dtype=bool)
-        items.append((row[0].strip(), _strip_year(row[1]), flags))
+    for iid, (line, row) in zip(ids, rows):
+        tokens = [f.strip() for f in row[-n_genres:]]
+        wrong = [t for t in tokens if t not in ("0", "1")]
+        if wrong:
+            raise _bad(files, files.items, f"genre flags must be 0 or 1, got {wrong[0]!r}", line)
+        items.append((iid, _strip_year(row[1]), np.array([t == "1" for t in tokens], dtype=bool)))
 
-    users = []
-    for row in _rows(files, files.users, "|", "latin-1"):
-        if len(row) < 4:
-            raise _bad(files, files.users, f"expected id|age|gender|occupation|zip, got {row!r}")
-        users.append((row[0].strip(), row[1].strip(), row[2].strip(), row[3].strip()))
+    rows = _rows(files, files.users, "|", "latin-1")
+    _check_width(files, files.users, rows, 5, "id|age|gender|occupation|zip code")
+    ids = _ids(files, files.users, rows, 0, "user id")
+    users = [
+        (uid, *_user_fields(files, line, row[1].strip(), row[2].strip()), row[3].strip())
+        for uid, (line, row) in zip(ids, rows)
+    ]
     return _assemble(files, inter, items, users)
 
 
-def _recbole_table(
-    files: _Files, name: str, required: Sequence[str]
-) -> tuple[dict[str, int], list[list[str]]]:
-    """Rows of a RecBole atomic file and the column index of each field name (types dropped)."""
+def _recbole_table(files: _Files, name: str, required: Sequence[str]) -> tuple[dict[str, int], list[_Row]]:
+    """Rows of a RecBole atomic file after its header and the column index of each field name (types
+    dropped); ValueError if a required column is missing or a row's width differs from the header's."""
     rows = _rows(files, name, "\t", "utf-8")
     if not rows:
         raise _bad(files, name, "empty file")
-    cols = {h.split(":", 1)[0].strip(): k for k, h in enumerate(rows[0])}
+    header_line, header = rows[0]
+    cols = {h.split(":", 1)[0].strip(): k for k, h in enumerate(header)}
     missing = [c for c in required if c not in cols]
     if missing:
-        raise _bad(files, name, f"header {rows[0]!r} lacks column(s) {missing}")
-    width = len(rows[0])
-    body = [r + [""] * (width - len(r)) for r in rows[1:]]
-    return cols, body
+        raise _bad(files, name, f"header {header!r} lacks column(s) {missing}", header_line)
+    _check_width(files, name, rows[1:], len(header), "one per header field " + ", ".join(cols))
+    return cols, rows[1:]
 
 
 def _load_recbole(files: _Files) -> MovieLens:
-    cols, body = _recbole_table(files, files.ratings, ("user_id", "item_id", "rating"))
-    cu, ci, cr = cols["user_id"], cols["item_id"], cols["rating"]
-    ct = cols.get("timestamp")
-    inter = [(r[cu].strip(), r[ci].strip(), r[cr], None if ct is None else r[ct]) for r in body]
+    cols, rows = _recbole_table(files, files.ratings, ("user_id", "item_id", "rating"))
+    inter = _inter(files, rows, cols["user_id"], cols["item_id"], cols["rating"], cols.get("timestamp"))
 
-    cols, body = _recbole_table(files, files.items, ("item_id",))
+    cols, rows = _recbole_table(files, files.items, ("item_id",))
     genre_col = {g: k for k, g in enumerate(GENRES)}
-    ci, ctitle, cclass = cols["item_id"], cols.get("movie_title"), cols.get("class")
+    ctitle, cclass = cols.get("movie_title"), cols.get("class")
+    ids = _ids(files, files.items, rows, cols["item_id"], "item id")
     items = []
-    for r in body:
+    for iid, (line, r) in zip(ids, rows):
         flags = np.zeros(len(GENRES), dtype=bool)
         for token in ([] if cclass is None else r[cclass].split()):
             if token not in genre_col:
-                raise _bad(files, files.items, f"unknown genre {token!r} (known: {', '.join(GENRES)})")
+                raise _bad(files, files.items, f"unknown genre {token!r} (known: {', '.join(GENRES)})", line)
             flags[genre_col[token]] = True
         title = "" if ctitle is None else r[ctitle].strip()
-        items.append((r[ci].strip(), _RECBOLE_TITLE_FIXES.get(title, title), flags))
+        items.append((iid, _RECBOLE_TITLE_FIXES.get(title, title), flags))
 
-    cols, body = _recbole_table(files, files.users, ("user_id",))
+    cols, rows = _recbole_table(files, files.users, ("user_id",))
 
     def col(r: list[str], name: str) -> str:
         return r[cols[name]].strip() if name in cols else ""
 
-    users = [(col(r, "user_id"), col(r, "age"), col(r, "gender"), col(r, "occupation")) for r in body]
+    ids = _ids(files, files.users, rows, cols["user_id"], "user id")
+    users = [
+        (uid, *_user_fields(files, line, col(r, "age"), col(r, "gender")), col(r, "occupation"))
+        for uid, (line, r) in zip(ids, rows)
+    ]
     return _assemble(files, inter, items, users)
