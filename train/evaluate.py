@@ -50,6 +50,7 @@ from recogym_eco.train.presets import (
 )
 
 ENV_ID = "recogym_eco/CreatorSuggestion-v0"
+ENV_IDS = ("recogym_eco/CreatorSuggestion-v0", "recogym_eco/CreatorSuggestion-v1")
 METRICS = ("clicks", "content_diversity", "active_creators", "present_creators", "genres_per_creator",
            "follow_rate", "exposure_gini")
 ONE_SEED_NOTE = ("note: with one seed no confidence interval is possible; the ± columns say n/a "
@@ -131,7 +132,7 @@ def _model_observation(path: Path) -> str | None:
 
 
 def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str, Any],
-          preset: str = "default") -> tuple[gym.Env, Any]:
+          preset: str = "default", env_id: str = ENV_ID) -> tuple[gym.Env, Any]:
     """The env with the spec's levers installed, and the suggestion policy bound to it."""
     path = model_path(spec.suggestion, preset)
     if "observation" not in kwargs:
@@ -140,7 +141,7 @@ def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str,
         else:
             observation = "log" if getattr(HEURISTICS[spec.suggestion], "needs_log", False) else None
         kwargs = {**kwargs, **({"observation": observation} if observation else {})}
-    env = gym.make(ENV_ID, **kwargs)
+    env = gym.make(env_id, **kwargs)
     if spec.ranker is not None:
         from recogym_eco.agents.rankers import WithRanker
 
@@ -305,7 +306,7 @@ def plot(runs: dict[str, dict[int, list[dict]]], out: Path, title: str) -> list[
 
 def evaluate(policies: list[str], kwargs: dict[str, Any], seeds: list[int], out: Path,
              reference: list[str] | str | None = "NoSignal", title: str = "CreatorSuggestion-v0",
-             preset: str = "default") -> str:
+             preset: str = "default", env_id: str = ENV_ID) -> str:
     """Runs every policy on every seed, writes the outputs and returns the Markdown summary. ``LoRe``
     in a spec is the shipped model of ``preset``."""
     specs = [PolicySpec.parse(p) for p in policies]
@@ -321,7 +322,7 @@ def evaluate(policies: list[str], kwargs: dict[str, Any], seeds: list[int], out:
     with tqdm(total=len(specs) * len(seeds), desc="evaluating", unit="episode") as bar:
         for spec in specs:
             for seed in seeds:
-                env, policy = build(spec, kwargs, seed, models, preset)
+                env, policy = build(spec, kwargs, seed, models, preset, env_id)
                 runs[spec.name][seed] = run_episode(env, policy, seed)
                 bar.set_postfix(policy=spec.name, seed=str(seed))
                 bar.update()
@@ -339,9 +340,9 @@ def evaluate(policies: list[str], kwargs: dict[str, Any], seeds: list[int], out:
     return summary
 
 
-def check_env_kwargs(kwargs: dict[str, Any]) -> None:
+def check_env_kwargs(kwargs: dict[str, Any], env_id: str = ENV_ID) -> None:
     """Builds the env once so that a wrong keyword or value fails before any run."""
-    gym.make(ENV_ID, **kwargs).close()
+    gym.make(env_id, **kwargs).close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -351,6 +352,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--policies", nargs="+",
                         default=["NoSignal", "Random", "MostClick", "MostHistoryClick"], help="policy specs")
     parser.add_argument("--preset", default="default", choices=sorted(PRESETS))
+    parser.add_argument("--env-id", default=ENV_ID, choices=ENV_IDS,
+                        help="the CreatorSuggestion version (default %(default)s)")
     parser.add_argument("--env-kwargs", type=json_object_arg, default=None,
                         help="JSON object of env keyword overrides, e.g. '{\"num_creators\": 20}'")
     parser.add_argument("--seeds", type=positive_int_arg, default=5,
@@ -372,13 +375,14 @@ def main(argv: list[str] | None = None) -> None:
     except (ValueError, FileNotFoundError) as e:
         parser.error(f"argument --policies: {e}")
     try:
-        check_env_kwargs(kwargs)
+        check_env_kwargs(kwargs, args.env_id)
     except (TypeError, ValueError) as e:
         parser.error(f"env kwargs {kwargs} (preset {args.preset!r} + --env-kwargs): {e}")
     out = args.out or Path("results") / f"eval_{args.preset}"
     start = time.perf_counter()
     summary = evaluate(args.policies, kwargs, list(range(args.seed_start, args.seed_start + args.seeds)), out,
-                       args.reference, title=f"CreatorSuggestion-v0 [{args.preset}]", preset=args.preset)
+                       args.reference, title=f"{args.env_id.split('/')[-1]} [{args.preset}]", preset=args.preset,
+                       env_id=args.env_id)
     print(summary)
     print(f"\nwrote {out}/rounds.csv, summary.md and plots in {time.perf_counter() - start:.1f} s")
 

@@ -40,6 +40,7 @@ import torch as th
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
 from recogym_eco.train.evaluate import check_env_kwargs
+from recogym_eco.train.evaluate import ENV_IDS
 from recogym_eco.train.evaluate import evaluate as evaluate_policies
 from recogym_eco.train.presets import PRESETS, json_object_arg, non_negative_int_arg, positive_int_arg
 from recogym_eco.train.presets import env_kwargs as env_kwargs_of
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="SubprocVecEnv instead of DummyVecEnv (one torch/BLAS thread per worker)")
     p.add_argument("--num-creators", type=positive_int_arg, default=None, help="shortcut for env kwarg num_creators")
     p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="experiment preset (train/presets.py)")
+    p.add_argument("--env-id", default=ENV_IDS[0], choices=ENV_IDS, help="the CreatorSuggestion version")
     p.add_argument("--env-kwargs", type=json_object_arg, default={},
                    help="JSON object of CreatorSuggestion kwargs (over the preset)")
     p.add_argument("--trust", choices=["mle", "learned"], default="mle",
@@ -209,7 +211,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error(f"--features {features} contradicts --env-kwargs observation={env_kwargs['observation']!r}")
     env_kwargs["observation"] = features
     try:
-        check_env_kwargs(env_kwargs)
+        check_env_kwargs(env_kwargs, args.env_id)
     except (TypeError, ValueError) as e:
         parser.error(f"env kwargs {env_kwargs} (preset {args.preset!r} + --env-kwargs): {e}")
     baselines = [b for b in args.baselines.split(",") if b]
@@ -227,6 +229,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     (out / "config.json").write_text(json.dumps(config, indent=2, default=str))
 
     venv = make_lore_vec_env(n_envs=args.n_envs, seed=args.seed, env_kwargs=env_kwargs, trust=args.trust,
+                             env_id=args.env_id,
                              features=features, gamma=ppo_kwargs["gamma"],
                              vec_env_cls=SingleThreadSubprocVecEnv if args.subproc else DummyVecEnv,
                              monitor_dir=str(out / "monitor"))
@@ -248,10 +251,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t0 = time.time()
     model.learn(args.timesteps, callback=CallbackList(callbacks), tb_log_name="ppo")
     train_s = time.time() - t0
-    save_lore(model, out / "model.zip", env_kwargs=env_kwargs)
+    save_lore(model, out / "model.zip", env_id=args.env_id, env_kwargs=env_kwargs)
     if args.save_to:
         # the shipped copy leaves out rollout state (last observations, episode buffer): ~3x smaller
-        save_lore(model, args.save_to, env_kwargs=env_kwargs, ship=True)
+        save_lore(model, args.save_to, env_id=args.env_id, env_kwargs=env_kwargs, ship=True)
     venv.close()
     print(f"trained {model.num_timesteps} steps in {train_s / 60:.1f} min ({model.num_timesteps / train_s:.0f} "
           f"steps/s); model saved to {out / 'model.zip'}", flush=True)
@@ -263,7 +266,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         # without the observation option, each policy gets the one it reads (the model: its sidecar's)
         eval_kwargs = {k: v for k, v in env_kwargs.items() if k != "observation"}
         summary = evaluate_policies(policies, eval_kwargs, seeds, out / "eval", reference="LoRe",
-                                    title=f"LoRe vs baselines [{args.preset}]", preset=args.preset)
+                                    title=f"LoRe vs baselines [{args.preset}]", preset=args.preset,
+                                    env_id=args.env_id)
         print()
         print(summary, flush=True)
         result["summary"] = summary
