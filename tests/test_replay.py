@@ -1,8 +1,10 @@
 """The v0 worlds replay their recorded trajectories bit for bit (``tests/replay/record.py`` made them).
 
 A failure here means the dynamics of a published id changed: give the change a new id instead.
-ContentCompetition has two fixtures: its compiled engine and its NumPy engine may differ in the last
-bits of utilities (different ``exp`` implementations), never in a creator's accept decision.
+ContentCompetition has two fixtures, one per incremental engine (``engine="compiled"`` and
+``engine="numpy"``): they may differ in the last bits of utilities (the compiled engine uses libm's
+``exp``, NumPy its own), never in a creator's accept decision. ``v0_compiled.json`` was recorded with
+the C kernel that the numba engine replaced; the numba engine reproduces it bit for bit.
 """
 
 from __future__ import annotations
@@ -29,13 +31,6 @@ def same(got, expected) -> bool:
 EXPECTED = {name: json.loads((HERE / f"v0_{name}.json").read_text()) for name in ("compiled", "numpy")}
 
 
-def _numpy_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RECOGYM_ECO_NO_C", "1")
-    import recogym_eco.worlds.content_competition as cc
-
-    monkeypatch.setattr(cc, "_C_LIB", None)
-
-
 @pytest.mark.parametrize("case", sorted(record.CS_CASES))
 def test_creator_suggestion_v0_replays(case):
     got = record.gym_trajectory("recogym_eco/CreatorSuggestion-v0", record.CS_CASES[case])
@@ -44,10 +39,8 @@ def test_creator_suggestion_v0_replays(case):
 
 @pytest.mark.parametrize("engine", ["compiled", "numpy"])
 @pytest.mark.parametrize("case", sorted(record.CC_CASES))
-def test_content_competition_v0_replays(case, engine, monkeypatch):
-    if engine == "numpy":
-        _numpy_engine(monkeypatch)
-    got = record.gym_trajectory("recogym_eco/ContentCompetition-v0", record.CC_CASES[case])
+def test_content_competition_v0_replays(case, engine):
+    got = record.gym_trajectory("recogym_eco/ContentCompetition-v0", dict(record.CC_CASES[case], engine=engine))
     assert same(got, EXPECTED[engine][case])
 
 

@@ -15,7 +15,12 @@
   ``horizon // epoch_length`` epochs; it never terminates.
 * **info**: ``welfare``, ``group_utility``, ``exposure_gini``, ``content_diversity`` (Section 9 names),
   plus ``welfare_default_matching`` (welfare of the same content under the default beta and K),
-  ``creator_utility_mean``, ``accept_rate``, ``weights``, ``epoch``, ``creator_steps``.
+  ``creator_utility_mean``, ``accept_rate``, ``weights``, ``epoch``, ``creator_steps``, ``engine`` (the
+  engine evaluating the creators' proposals: ``"compiled"``, ``"numpy"`` or ``"dense"``).
+
+``engine`` (default ``"auto"``): ``"compiled"`` (numba; toy and synthetic presets), ``"numpy"``,
+``"dense"`` (exact reference, slow) or ``"auto"`` (compiled where it applies, else numpy); all take
+the same decisions. A fallback is announced by an ``EngineFallbackWarning``.
 
 Every parameter of :class:`~recogym_eco.worlds.content_competition.ContentCompetitionConfig` can be
 passed as a keyword (``preset`` picks the defaults). See ``envs.md`` (section ContentCompetition-v0).
@@ -58,6 +63,7 @@ class ContentCompetitionEnv(gym.Env):
         mechanism: str = "none",
         render_mode: str | None = None,
         config: ContentCompetitionConfig | None = None,
+        engine: str = "auto",
         **overrides: Any,
     ) -> None:
         self.config = resolve_config(preset, mechanism, config, overrides)
@@ -66,7 +72,7 @@ class ContentCompetitionEnv(gym.Env):
         self.render_mode = render_mode
         c = self.config
         L = c.num_groups
-        self.world = ContentCompetitionWorld(c)
+        self.world = ContentCompetitionWorld(c, engine=engine)
         self.action_space = spaces.Box(low=np.float32(c.w_min), high=np.float32(c.w_max), shape=(L,), dtype=np.float32)
         high = np.concatenate(
             [np.full(L, c.max_relevance), np.full(L, c.w_max), np.ones(L), np.ones(1)]
@@ -147,5 +153,6 @@ class ContentCompetitionEnv(gym.Env):
             "weights": self.world.weights.copy(),
             "epoch": int(self._epoch),
             "creator_steps": int(self.world.steps_done),
+            "engine": self.world.engine,
         }
 

@@ -3,7 +3,7 @@
 | | |
 |---|---|
 | Import | ``from recogym_eco.envs import content_competition_v0`` |
-| Create | ``content_competition_v0.parallel_env(preset="toy", mechanism="UIR")``; AEC: ``content_competition_v0.env(...)`` |
+| Create | ``content_competition_v0.parallel_env(preset="synthetic", mechanism="UIR")``; AEC: ``content_competition_v0.env(...)`` |
 | Agents | ``"platform"``, ``"creator_0"`` ... ``"creator_{n-1}"`` (n = ``num_creators``) |
 | Platform action | ``Box(w_min, w_max, (L,), float32)``: one weight per user group, deployed by ``mechanism`` |
 | Platform observation | ``Box(0, ., (3L+1,), float32)``: [group utility (L), weights (L), group shares (L), progress] |
@@ -28,9 +28,10 @@ are computed on the new profile.
 **Arguments**: every field of :class:`recogym_eco.worlds.content_competition.ContentCompetitionConfig`
 (``preset`` selects the defaults: ``"toy"``, ``"synthetic"``, ``"movielens"``), plus ``max_cycles``
 (steps per episode, default ``horizon``), ``max_move`` (largest creator displacement per coordinate,
-default ``eta``) and ``render_mode`` (``"ansi"`` or None). Full parameter table and metrics:
+default ``eta``), ``render_mode`` (``"ansi"`` or None) and ``engine`` (``"auto"``, ``"compiled"``,
+``"numpy"`` or ``"dense"``; a step in which some creator's action is given runs on ``"numpy"``). Full parameter table and metrics:
 ``envs.md`` (section ContentCompetition-v0). The platform's ``infos`` carry ``welfare``, ``group_utility``,
-``exposure_gini``, ``content_diversity`` and ``accept_rate``.
+``exposure_gini``, ``content_diversity``, ``accept_rate`` and ``engine`` (the engine that ran the step).
 
 **Version history**: v0 - first release.
 """
@@ -60,12 +61,13 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
 
     def __init__(
         self,
-        preset: str = "toy",
+        preset: str = "synthetic",
         mechanism: str = "none",
         max_cycles: int | None = None,
         max_move: float | None = None,
         render_mode: str | None = None,
         config: ContentCompetitionConfig | None = None,
+        engine: str = "auto",
         **overrides: Any,
     ) -> None:
         self.config = resolve_config(preset, mechanism, config, overrides)
@@ -79,7 +81,7 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
         if not np.isfinite(self.max_move) or self.max_move <= 0:
             raise ValueError(f"max_move must be a finite number > 0, got {max_move!r}")
         self.render_mode = render_mode
-        self.world = ContentCompetitionWorld(c)
+        self.world = ContentCompetitionWorld(c, engine=engine)
         self.possible_agents = [PLATFORM] + [f"creator_{i}" for i in range(c.num_creators)]
         self.agents: list[str] = []
         self._index = {f"creator_{i}": i for i in range(c.num_creators)}
@@ -128,7 +130,7 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
         stats = self.world.creator_stats()
         obs = self._observations(gu, stats)
         infos = {a: {} for a in self.agents}
-        infos[PLATFORM] = {"welfare": float(pi.mean()), "group_utility": gu}
+        infos[PLATFORM] = {"welfare": float(pi.mean()), "group_utility": gu, "engine": self.world.last_engine}
         return obs, infos
 
     def step(self, actions: dict[str, Any]):
@@ -181,6 +183,7 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
             "exposure_gini": m["exposure_gini"],
             "content_diversity": m["content_diversity"],
             "accept_rate": float(accept),
+            "engine": self.world.last_engine,
         }
         if truncated:
             self.agents = []

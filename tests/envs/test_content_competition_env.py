@@ -100,6 +100,44 @@ def test_uir_with_unit_weights_equals_none_through_the_env():
     assert rewards["none"] == rewards["UIR"]
 
 
+@pytest.mark.parametrize("engine", ["auto", "compiled", "numpy", "dense"])
+def test_engine_keyword_reaches_the_world_and_info(engine):
+    env = gym.make(ENV_ID, mechanism="SMT", engine=engine, **SMALL)
+    _, info0 = env.reset(seed=0)
+    _, _, _, _, info1 = env.step(env.action_space.sample())
+    want = "compiled" if engine == "auto" else engine
+    assert info0["engine"] == info1["engine"] == env.unwrapped.world.engine == want
+    assert set(info0) == set(info1)
+
+
+def test_engines_give_the_same_episode_through_the_env():
+    runs = {}
+    for engine in ("compiled", "numpy", "dense"):
+        env = ContentCompetitionEnv(mechanism="HMT", engine=engine, **SMALL)
+        env.reset(seed=4)
+        env.action_space.seed(4)
+        runs[engine] = [(env.step(env.action_space.sample())[1], env.world.strategies) for _ in range(6)]
+    for engine in ("numpy", "dense"):
+        for (r_a, s_a), (r_b, s_b) in zip(runs["compiled"], runs[engine]):
+            np.testing.assert_array_equal(s_a, s_b)  # same accept decisions
+            assert r_a == pytest.approx(r_b, abs=1e-12)
+
+
+def test_both_faces_share_their_defaults():
+    import inspect
+
+    gym_sig = inspect.signature(ContentCompetitionEnv.__init__).parameters
+    pz_sig = inspect.signature(content_competition_v0.raw_env.__init__).parameters
+    for name, want in (("preset", "synthetic"), ("mechanism", "none"), ("engine", "auto"), ("render_mode", None)):
+        assert gym_sig[name].default == pz_sig[name].default == want
+    assert ContentCompetitionEnv().config == content_competition_v0.parallel_env().config
+    for face in (ContentCompetitionEnv, content_competition_v0.parallel_env):  # one exception style
+        with pytest.raises(ValueError, match="num_creators must be an int >= 1, got 2.5"):
+            face(num_creators=2.5)
+        with pytest.raises(ValueError, match="unknown engine 'fast'"):
+            face(engine="fast")
+
+
 def test_toy_preset_shapes():
     env = gym.make(ENV_ID, preset="toy", mechanism="UIR")
     obs, _ = env.reset(seed=0)
@@ -129,6 +167,7 @@ def test_pettingzoo_api_tests_pass():
 def test_pettingzoo_undriven_creators_use_lbr_and_driven_ones_follow_actions():
     env = content_competition_v0.parallel_env(mechanism="UIR", **PZ_SMALL)
     obs, infos = env.reset(seed=0)
+    assert infos["platform"]["engine"] == "compiled"
     assert env.agents[0] == "platform" and len(env.agents) == 6
     assert env.observation_space("creator_0") is env.observation_space("creator_0")
     s0 = env.world.S.copy()
@@ -140,9 +179,10 @@ def test_pettingzoo_undriven_creators_use_lbr_and_driven_ones_follow_actions():
     np.testing.assert_allclose(obs["creator_1"][:3], env.world.S[1], atol=1e-6)
     assert all(type(r) is float for r in rew.values()) and all(type(f) is bool for f in term.values())
     assert rew["platform"] == pytest.approx(infos["platform"]["welfare"])
+    assert infos["platform"]["engine"] == "numpy"  # a step with creator actions runs on the NumPy engine
     # pure LBR step from an empty action dict
-    obs, rew, *_ = env.step({})
-    assert np.isfinite(rew["platform"])
+    obs, rew, *_, infos = env.step({})
+    assert np.isfinite(rew["platform"]) and infos["platform"]["engine"] == "compiled"
 
 
 def test_pettingzoo_bad_actions_raise_and_episode_end():
@@ -187,7 +227,7 @@ def test_movielens_preset_on_the_fixture(tmp_path):
     assert len(start) == 1  # everybody starts at the best-rated movie
     for _ in range(4):
         obs, r, term, trunc, info = env.step(env.action_space.sample())
-    assert trunc and 0 <= r <= 1
+    assert trunc and 0 <= r <= 1 and info["engine"] == "numpy"  # auto: finite item sets run on NumPy
     for i in range(3):  # strategies stay inside each creator's item set
         assert w.item[i] in w.instance.members[i]
         np.testing.assert_array_equal(w.S[i], w.instance.items[w.item[i]])

@@ -1,7 +1,8 @@
 """Records reference trajectories of the v0 worlds for the replay tests (``test_replay.py``).
 
-Run ``python tests/replay/record.py`` only when a world's dynamics change on purpose (which also
-needs a new environment id). Each case is a list of steps; a step stores the observation, reward and
+Run ``python tests/replay/record.py [FILE [ENGINE]]`` only when a world's dynamics change on purpose
+(which also needs a new environment id): ``v0_compiled.json compiled`` and ``v0_numpy.json numpy``
+(ContentCompetition's ``engine=``). Each case is a list of steps; a step stores the observation, reward and
 numeric ``info`` values exactly (JSON floats round-trip), so replaying it shows any change in any bit.
 """
 
@@ -86,7 +87,7 @@ def parallel_trajectory(module: Any, kwargs: dict[str, Any], seed: int = 11, max
     return steps
 
 
-def record_all() -> dict[str, Any]:
+def record_all(engine: str = "auto") -> dict[str, Any]:
     import recogym_eco  # noqa: F401  (registers the ids)
     from recogym_eco.envs import content_competition_v0, creator_suggestion_v0
 
@@ -94,7 +95,7 @@ def record_all() -> dict[str, Any]:
     for name, kw in CS_CASES.items():
         out[name] = gym_trajectory("recogym_eco/CreatorSuggestion-v0", kw)
     for name, kw in CC_CASES.items():
-        out[name] = gym_trajectory("recogym_eco/ContentCompetition-v0", kw)
+        out[name] = gym_trajectory("recogym_eco/ContentCompetition-v0", dict(kw, engine=engine))
     out["cs_parallel"] = parallel_trajectory(creator_suggestion_v0, CS_CASES["cs_default"])
     out["cc_parallel"] = parallel_trajectory(content_competition_v0, dict(preset="toy", max_cycles=8))
     return out
@@ -102,5 +103,5 @@ def record_all() -> dict[str, Any]:
 
 if __name__ == "__main__":
     target = HERE / (sys.argv[1] if len(sys.argv) > 1 else "v0_compiled.json")
-    target.write_text(json.dumps(record_all()))
+    target.write_text(json.dumps(record_all(sys.argv[2] if len(sys.argv) > 2 else "auto")))
     print(f"wrote {target}")

@@ -75,7 +75,7 @@ def test_relevance_functions():
 @pytest.mark.parametrize("mechanism", ["none", "UIR", "SMT", "HMT"])
 def test_incremental_lbr_equals_exact_reference(mechanism):
     cfg = small(mechanism)
-    inc, ref = ContentCompetitionWorld(cfg), ContentCompetitionWorld(cfg, incremental=False)
+    inc, ref = ContentCompetitionWorld(cfg), ContentCompetitionWorld(cfg, engine="dense")
     inc.reset(np.random.default_rng(3))
     ref.reset(np.random.default_rng(3))
     rng = np.random.default_rng(5)
@@ -119,7 +119,7 @@ def test_incremental_proposal_utilities_equal_dense_utilities():
 def test_finite_ties_between_identical_creators_match_reference():
     """Creators on identical strategies tie exactly; the shared-slot rule must hold incrementally."""
     cfg = small("HMT", num_creators=8, top_k=3)
-    inc, ref = ContentCompetitionWorld(cfg), ContentCompetitionWorld(cfg, incremental=False)
+    inc, ref = ContentCompetitionWorld(cfg), ContentCompetitionWorld(cfg, engine="dense")
     for w in (inc, ref):
         w.reset(np.random.default_rng(4))
     inst = inc.instance
@@ -269,10 +269,17 @@ def test_bad_presets_mechanisms_and_parameters_raise_clear_errors():
         make_config("synthetic", temperature=3)
     with pytest.raises(ValueError, match="beta must be a finite number > 0"):
         make_config("synthetic", beta=0.0)
-    with pytest.raises(ValueError, match="top_k must be >= 1"):
+    with pytest.raises(ValueError, match="top_k must be an int >= 1, got 0"):
         make_config("synthetic", top_k=0)
-    with pytest.raises(TypeError, match="num_creators must be an int"):
-        make_config("synthetic", num_creators=2.5)
+    for bad in (2.5, "3", None, True):  # a value of the wrong kind is a bad value too: ValueError
+        with pytest.raises(ValueError, match="num_creators must be an int >= 1"):
+            make_config("synthetic", num_creators=bad)
+    with pytest.raises(ValueError, match="beta must be a finite number > 0, got 'x'"):
+        make_config("synthetic", beta="x")
+    with pytest.raises(ValueError, match="cluster_sizes must be a non-empty tuple of positive ints"):
+        make_config("synthetic", cluster_sizes=(3, 2.5))
+    with pytest.raises(ValueError, match="unknown mechanism None"):
+        make_config("synthetic", mechanism=None)
     with pytest.raises(ValueError, match="w_min must be <= w_max"):
         make_config("synthetic", w_min=3.0, w_max=2.0)
     with pytest.raises(ValueError, match="num_groups must be 5 for the toy"):
@@ -351,65 +358,20 @@ def test_metrics_names_and_ranges():
     np.testing.assert_allclose(w.creator_stats()["exposure"].sum(), 1.0)
 
 
-# ----------------------------------------------------------------------------- compiled kernel = NumPy path
-
-
-@pytest.mark.parametrize("mechanism", ["none", "UIR", "SMT", "HMT"])
-def test_compiled_kernel_matches_numpy_path_and_reference(mechanism, monkeypatch):
-    """The C creator loop (used when a compiler is available) takes the NumPy path's decisions bit for bit."""
-    from recogym_eco.worlds import content_competition as cc
-
-    if not cc._c_kernel():
-        pytest.skip("no C compiler: the NumPy path is the only one")
-    cfg = make_config("synthetic", mechanism=mechanism, cluster_sizes=(60, 30, 20, 10, 5, 3, 2), num_creators=40,
-                      top_k=3, num_groups=6, dim=3, eta=0.3)
-    fast, slow, ref = ContentCompetitionBatch(cfg, 2), ContentCompetitionBatch(cfg, 2), ContentCompetitionWorld(cfg, False)
-    fast.reset([np.random.default_rng(s) for s in (21, 22)])
-    slow.reset([np.random.default_rng(s) for s in (21, 22)])
-    ref.reset(np.random.default_rng(21))
-    assert fast._use_c()
-    rng = np.random.default_rng(6)
-    for epoch in range(5):
-        W = rng.uniform(cfg.w_min, cfg.w_max, (2, cfg.num_groups))
-        fast.set_weights(W)
-        ref.set_weights(W[0])
-        with monkeypatch.context() as mp:
-            mp.setattr(cc, "_C_LIB", False)
-            slow.set_weights(W)
-        for _ in range(3):
-            a = fast.creator_step()
-            ref.creator_step()
-            with monkeypatch.context() as mp:
-                mp.setattr(cc, "_C_LIB", False)
-                b = slow.creator_step()
-            np.testing.assert_array_equal(a, b)
-        np.testing.assert_array_equal(fast.S, slow.S)
-        np.testing.assert_array_equal(fast.S[0], ref.S)
-        np.testing.assert_allclose(fast.user_utilities(), slow.user_utilities(), atol=1e-12)
-        np.testing.assert_allclose(fast.user_utilities()[0], ref.user_utilities(), atol=1e-12)
-        if epoch == 2:
-            assert fast.check_consistency() < 1e-12  # kernel lists and caches equal a rebuild
-            np.testing.assert_allclose(fast.creator_stats(1)["utility"], slow.creator_stats(1)["utility"], atol=1e-12)
-    # a caller-driven move runs on the NumPy path and hands the state back to the kernel
-    w = ContentCompetitionWorld(cfg)
-    w.reset(np.random.default_rng(3))
-    w.creator_step()
-    w.creator_step({0: np.full(cfg.dim, 0.2)})
-    w.creator_step()
-    assert w.check_consistency() < 1e-12
+# ----------------------------------------------------------------------------- default matching
 
 
 def test_default_matching_user_utilities_equal_dense_matching_with_ties():
-    from recogym_eco.worlds.content_competition import _topk_user_utilities
+    from recogym_eco.worlds.content_competition import topk_user_utilities
 
     rng = np.random.default_rng(0)
     sig = np.round(rng.uniform(0, 1, (300, 17)), 1)  # many ties at the K-th place
     sig[:20] = 0.0
     for k in (1, 3, 8, 17, 30):
         want = (match_probabilities(sig, 7.0, k) * sig).sum(1)
-        np.testing.assert_allclose(_topk_user_utilities(sig, 7.0, k), want, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(topk_user_utilities(sig, 7.0, k), want, rtol=1e-12, atol=1e-15)
     cfg = small("SMT")
-    inc, ref = ContentCompetitionWorld(cfg), ContentCompetitionWorld(cfg, incremental=False)
+    inc, ref = ContentCompetitionWorld(cfg), ContentCompetitionWorld(cfg, engine="dense")
     for w in (inc, ref):
         w.reset(np.random.default_rng(2))
         w.set_weights(np.array([0.2, 0.5, 1.0, 2.5, 5.0]))

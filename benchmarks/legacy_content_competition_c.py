@@ -1,3 +1,9 @@
+# FROZEN COPY - used only by benchmarks/bench_cc_engines.py as the baseline to compare against.
+# This is recogym_eco/worlds/content_competition.py as it was before issue 7 (C kernel in a string,
+# compiled with the system cc and loaded with ctypes). It is NOT part of the package, is not imported
+# by it, and must not be edited or used by anything else; the package's engines live in
+# recogym_eco/worlds/content_competition/.
+
 """ContentCompetition world: the C3 creator-competition game with Local-Better-Response creators.
 
 Model (Yao et al., "User Welfare Optimization in Recommender Systems with Competing Content Creators",

@@ -1,0 +1,260 @@
+"""ContentCompetition configuration: every parameter in one validated dataclass, and the presets.
+
+Presets follow seed 000 (Yao et al., "User Welfare Optimization in Recommender Systems with Competing
+Content Creators"): ``toy`` is the 2-D five-user example of Section 5.1.1, ``synthetic`` the
+clustered population of Section 5.1.2 (2000 users, 200 creators, K = 20), ``movielens`` the
+MovieLens-1m instance of Section 5.2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "ACCEPT_TOL",
+    "LBR_EVALUATE",
+    "MECHANISMS",
+    "PRESETS",
+    "RELEVANCES",
+    "SYNTHETIC_CLUSTER_SIZES",
+    "TOY_USERS",
+    "ContentCompetitionConfig",
+    "check_weights",
+    "make_config",
+    "resolve_config",
+]
+
+MECHANISMS: tuple[str, ...] = ("none", "UIR", "SMT", "HMT")
+RELEVANCES: tuple[str, ...] = ("distance", "dot")
+PRESETS: tuple[str, ...] = ("toy", "synthetic", "movielens")
+LBR_EVALUATE: tuple[str, ...] = ("raw", "projected")
+ACCEPT_TOL = 1e-12  # LBR keeps a proposal when u_new >= u_old - ACCEPT_TOL
+
+SYNTHETIC_CLUSTER_SIZES: tuple[int, ...] = tuple(10 * c for c in (100, 50, 20, 10, 10, 5, 2, 1, 1, 1))
+TOY_USERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class ContentCompetitionConfig:
+    """Every parameter of a ContentCompetition world; validated once, in ``__post_init__``.
+
+    Build one with :func:`make_config` (preset defaults + overrides). ``horizon`` counts creator
+    steps (one step = every creator makes one LBR proposal); the Gymnasium face runs
+    ``horizon // epoch_length`` epochs. Any invalid value raises ``ValueError`` naming the parameter
+    and what is allowed.
+    """
+
+    preset: str = "synthetic"
+    mechanism: str = "none"
+    num_creators: int = 200
+    dim: int = 5
+    cluster_sizes: tuple[int, ...] = SYNTHETIC_CLUSTER_SIZES
+    cluster_std: float = 0.5
+    init_std: float = 0.1
+    relevance: str = "distance"
+    relevance_peak: float = 1.0
+    relevance_scale: float = 3.0
+    beta: float = 0.1
+    top_k: int = 20
+    eta: float = 0.2
+    epoch_length: int = 5
+    horizon: int = 3000
+    num_groups: int = 20
+    w_min: float = 0.2
+    w_max: float = 5.0
+    strategy_radius: float = 1.0
+    lbr_evaluate: str = "raw"
+    # movielens preset
+    movielens_path: str | None = None
+    num_common_items: int = 700
+    num_private_items: int = 300
+    min_user_ratings: int = 201
+    mf_dim: int = 32
+    mf_cache: str | None = None
+
+    def __post_init__(self) -> None:
+        def _int(name: str, lo: int) -> None:
+            v = getattr(self, name)
+            if not _is_int(v) or v < lo:
+                raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+            object.__setattr__(self, name, int(v))
+
+        def _pos(name: str, allow_zero: bool = False) -> None:
+            v = getattr(self, name)
+            ok = _is_real(v) and math.isfinite(float(v)) and (float(v) > 0 or (allow_zero and float(v) == 0))
+            if not ok:
+                raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, got {v!r}")
+            object.__setattr__(self, name, float(v))
+
+        def _choice(name: str, allowed: tuple[str, ...]) -> None:
+            v = getattr(self, name)
+            if not isinstance(v, str) or v not in allowed:
+                raise ValueError(f"unknown {name} {v!r}; allowed: {', '.join(map(repr, allowed))}")
+
+        _choice("preset", PRESETS)
+        _choice("mechanism", MECHANISMS)
+        _choice("relevance", RELEVANCES)
+        _choice("lbr_evaluate", LBR_EVALUATE)
+        for name, lo in (("num_creators", 1), ("dim", 1), ("top_k", 1), ("epoch_length", 1), ("horizon", 1),
+                         ("num_groups", 1), ("num_common_items", 0), ("num_private_items", 0),
+                         ("min_user_ratings", 1), ("mf_dim", 1)):
+            _int(name, lo)
+        for name in ("beta", "eta", "relevance_peak", "relevance_scale", "strategy_radius", "w_max"):
+            _pos(name)
+        for name in ("cluster_std", "init_std", "w_min"):
+            _pos(name, allow_zero=True)
+        for name in ("movielens_path", "mf_cache"):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, str):
+                raise ValueError(f"{name} must be a path string or None, got {v!r}")
+        if self.w_min > self.w_max:
+            raise ValueError(f"w_min must be <= w_max, got w_min={self.w_min}, w_max={self.w_max}")
+        if not (self.w_min <= 1.0 <= self.w_max):
+            raise ValueError(f"[w_min, w_max] must contain 1 (the neutral weight), got [{self.w_min}, {self.w_max}]")
+        if self.w_min == 0 and self.mechanism in ("SMT", "HMT"):
+            raise ValueError("w_min must be > 0 for SMT and HMT (beta(x) and K(x) must stay positive)")
+        if self.horizon < self.epoch_length:
+            raise ValueError(
+                f"horizon must be >= epoch_length, got horizon={self.horizon}, epoch_length={self.epoch_length}"
+            )
+        sizes = self.cluster_sizes
+        if (isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) == 0
+                or not all(_is_int(s) and s >= 1 for s in sizes)):
+            raise ValueError(f"cluster_sizes must be a non-empty tuple of positive ints, got {sizes!r}")
+        object.__setattr__(self, "cluster_sizes", tuple(int(s) for s in sizes))
+        peak = self.relevance_peak if self.relevance == "distance" else 1.0
+        smallest_beta = self.beta * (self.w_min if self.mechanism == "SMT" else 1.0)
+        if peak / smallest_beta > 600.0:
+            raise ValueError(
+                f"beta too small for the relevance range: relevance range / smallest beta(x) = "
+                f"{peak / smallest_beta:.3g} must be <= 600 (exp overflow); raise beta or w_min"
+            )
+        if self.preset == "toy":
+            if self.dim != 2:
+                raise ValueError(f"dim must be 2 for the toy preset, got {self.dim}")
+            if self.num_groups != len(TOY_USERS):
+                raise ValueError(f"num_groups must be 5 for the toy preset (one group per user), got {self.num_groups}")
+            if self.relevance != "distance":
+                raise ValueError("relevance must be 'distance' for the toy preset")
+        if self.preset == "synthetic":
+            if self.relevance != "distance":
+                raise ValueError("relevance must be 'distance' for the synthetic preset")
+            if self.num_groups > self.num_users:
+                raise ValueError(f"num_groups must be <= num_users={self.num_users}, got {self.num_groups}")
+        if self.preset == "movielens":
+            if self.relevance != "dot":
+                raise ValueError("relevance must be 'dot' for the movielens preset")
+            if self.num_common_items + self.num_private_items < 1:
+                raise ValueError("num_common_items + num_private_items must be >= 1")
+
+    @property
+    def num_users(self) -> int:
+        """Users of the toy and synthetic presets (movielens: known after loading the data)."""
+        if self.preset == "toy":
+            return len(TOY_USERS)
+        return int(sum(self.cluster_sizes))
+
+    @property
+    def num_epochs(self) -> int:
+        """Platform decisions per episode: ``horizon // epoch_length``."""
+        return self.horizon // self.epoch_length
+
+    @property
+    def max_relevance(self) -> float:
+        """Upper bound of sigma: ``relevance_peak`` for distance, 1 for dot."""
+        return self.relevance_peak if self.relevance == "distance" else 1.0
+
+    @property
+    def finite_strategies(self) -> bool:
+        """Whether creators choose among item embeddings (movielens) rather than a ball."""
+        return self.preset == "movielens"
+
+
+_PRESET_DEFAULTS: dict[str, dict[str, Any]] = {
+    "synthetic": {},
+    "toy": dict(
+        preset="toy", num_creators=5, dim=2, relevance="distance", relevance_peak=2.0, relevance_scale=1.0,
+        beta=10.0, top_k=3, eta=0.05, epoch_length=1, horizon=1000, num_groups=5, strategy_radius=3.0,
+        init_std=0.1,
+    ),
+    "movielens": dict(
+        preset="movielens", num_creators=20, relevance="dot", beta=0.1, top_k=20, eta=0.2, epoch_length=5,
+        horizon=3000, num_groups=15, dim=33, mf_dim=32,
+    ),
+}
+
+
+def make_config(preset: str = "synthetic", **overrides: Any) -> ContentCompetitionConfig:
+    """The preset's defaults with ``overrides`` applied.
+
+    An unknown preset or any invalid value raises ``ValueError``; an unknown parameter name raises
+    ``TypeError`` (as a function call with an unexpected keyword would).
+    """
+    if not isinstance(preset, str) or preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; allowed: {', '.join(map(repr, PRESETS))}")
+    names = {f.name for f in dataclasses.fields(ContentCompetitionConfig)}
+    bad = sorted(set(overrides) - names)
+    if bad:
+        raise TypeError(f"unknown ContentCompetition parameter(s) {bad}; allowed: {sorted(names)}")
+    kw = dict(_PRESET_DEFAULTS[preset])
+    kw["preset"] = preset
+    kw.update(overrides)
+    if preset == "movielens":
+        # embeddings are [factors, 1] for users and [factors, item bias] for movies (see data.mf)
+        mf_dim = kw.get("mf_dim", 32)
+        if not _is_int(mf_dim) or mf_dim < 1:
+            raise ValueError(f"mf_dim must be an int >= 1, got {mf_dim!r}")
+        kw["dim"] = int(mf_dim) + 1
+    return ContentCompetitionConfig(**kw)
+
+
+def resolve_config(preset: str, mechanism: str, config: ContentCompetitionConfig | None,
+                   overrides: dict[str, Any]) -> ContentCompetitionConfig:
+    """The configuration an env face was asked for: ``config`` as given, or the preset with overrides."""
+    if config is None:
+        return make_config(preset, mechanism=mechanism, **overrides)
+    if overrides:
+        raise TypeError("pass either config or keyword overrides, not both")
+    return config
+
+
+def check_weights(config: ContentCompetitionConfig, weights: Any, num_worlds: int | None = None) -> np.ndarray:
+    """Validate the platform's group weights w for ``config`` (seed 000, Section 4: one w per user group).
+
+    Finite, within [w_min, w_max], shape (L,) or, for ``num_worlds`` worlds, (L,) or (B, L). Returns a
+    float64 copy of shape (L,) when ``num_worlds`` is None, else (num_worlds, L). Raises TypeError for
+    non-numeric input and ValueError naming the allowed range or shape.
+    """
+    c = config
+    if isinstance(weights, (str, bytes)) or weights is None:
+        raise TypeError(f"weights must be an array of {c.num_groups} numbers, got {type(weights).__name__}")
+    try:
+        w = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"weights must be an array of {c.num_groups} numbers: {exc}") from None
+    if num_worlds is not None and w.shape == (c.num_groups,):
+        w = np.broadcast_to(w, (num_worlds, c.num_groups))
+    want = (c.num_groups,) if num_worlds is None else (num_worlds, c.num_groups)
+    if w.shape != want:
+        raise ValueError(f"weights must have shape ({c.num_groups},) (one per user group), got {np.shape(weights)}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite")
+    tol = 1e-6 * max(1.0, c.w_max)
+    if np.any(w < c.w_min - tol) or np.any(w > c.w_max + tol):
+        raise ValueError(
+            f"weights must lie in [w_min, w_max] = [{c.w_min}, {c.w_max}], got min {w.min():.6g}, max {w.max():.6g}"
+        )
+    return np.clip(w, c.w_min, c.w_max)
