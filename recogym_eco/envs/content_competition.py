@@ -34,6 +34,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from recogym_eco.envs.faces import RENDER_MODES, check_render_mode, scatter_picture
 from recogym_eco.worlds.content_competition import ContentCompetitionConfig, ContentCompetitionWorld, resolve_config
 
 ENV_ID = "recogym_eco/ContentCompetition-v0"
@@ -52,10 +53,17 @@ def observation_layout(num_groups: int) -> dict[str, slice]:
     }
 
 
+def render_world(world: ContentCompetitionWorld) -> np.ndarray:
+    """The picture both faces render: users and creators' content in the first two dimensions."""
+    if world.rng is None:
+        return scatter_picture([np.zeros((0, 2))])
+    return scatter_picture([world.X, world.S], dot=1)
+
+
 class ContentCompetitionEnv(gym.Env):
     """The platform's single-agent view of the C3 creator competition (creators follow LBR)."""
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 4}
 
     def __init__(
         self,
@@ -66,10 +74,8 @@ class ContentCompetitionEnv(gym.Env):
         engine: str = "auto",
         **overrides: Any,
     ) -> None:
+        self.render_mode = check_render_mode(render_mode)
         self.config = resolve_config(preset, mechanism, config, overrides)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
-        self.render_mode = render_mode
         c = self.config
         L = c.num_groups
         self.world = ContentCompetitionWorld(c, engine=engine)
@@ -112,7 +118,11 @@ class ContentCompetitionEnv(gym.Env):
         info = self._info(stats)
         return obs, float(stats["welfare"]), False, bool(truncated), info
 
-    def render(self) -> str | None:
+    def render(self) -> str | np.ndarray | None:
+        """``ansi``: epoch, welfare and weights; ``rgb_array``: users (blue) and creators (orange) in
+        the first two embedding dimensions."""
+        if self.render_mode == "rgb_array":
+            return render_world(self.world)
         if self.render_mode != "ansi":
             return None
         if self.world.rng is None:

@@ -28,10 +28,12 @@ are computed on the new profile.
 **Arguments**: every field of :class:`recogym_eco.worlds.content_competition.ContentCompetitionConfig`
 (``preset`` selects the defaults: ``"toy"``, ``"synthetic"``, ``"movielens"``), plus ``max_cycles``
 (steps per episode, default ``horizon``), ``max_move`` (largest creator displacement per coordinate,
-default ``eta``), ``render_mode`` (``"ansi"`` or None) and ``engine`` (``"auto"``, ``"compiled"``,
+default ``eta``), ``render_mode`` (``"ansi"``, ``"rgb_array"`` or None) and ``engine`` (``"auto"``, ``"compiled"``,
 ``"numpy"`` or ``"dense"``; a step in which some creator's action is given runs on ``"numpy"``). Full parameter table and metrics:
 ``envs.md`` (section ContentCompetition-v0). The platform's ``infos`` carry ``welfare``, ``group_utility``,
-``exposure_gini``, ``content_diversity``, ``accept_rate`` and ``engine`` (the engine that ran the step).
+``exposure_gini``, ``content_diversity``, ``accept_rate`` and ``compiled_engine`` (whether the compiled
+engine ran the step; the Gymnasium face reports the engine's name in ``info["engine"]``), the same keys
+at reset and step.
 
 **Version history**: v0 - first release.
 """
@@ -42,22 +44,22 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from recogym_eco.components.groups import group_means
+from recogym_eco.envs.content_competition import render_world
+from recogym_eco.envs.faces import PLATFORM, RENDER_MODES, GameFace, check_render_mode, creator_agent
 from recogym_eco.worlds.content_competition import ContentCompetitionConfig, ContentCompetitionWorld, resolve_config
 
 __all__ = ["env", "parallel_env", "raw_env"]
 
-PLATFORM = "platform"
 
-
-class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
+class raw_env(GameFace, ParallelEnv):  # noqa: N801 - PettingZoo naming convention
     """ParallelEnv over the ContentCompetition world (creators + platform)."""
 
-    metadata = {"name": "content_competition_v0", "render_modes": ["ansi"], "render_fps": 4, "is_parallelizable": True}
+    metadata = {"name": "content_competition_v0", "render_modes": list(RENDER_MODES), "render_fps": 4,
+                "is_parallelizable": True}
 
     def __init__(
         self,
@@ -70,6 +72,7 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
         engine: str = "auto",
         **overrides: Any,
     ) -> None:
+        self.render_mode = check_render_mode(render_mode)
         self.config = resolve_config(preset, mechanism, config, overrides)
         c = self.config
         if max_cycles is None:
@@ -80,11 +83,10 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
         self.max_move = float(c.eta if max_move is None else max_move)
         if not np.isfinite(self.max_move) or self.max_move <= 0:
             raise ValueError(f"max_move must be a finite number > 0, got {max_move!r}")
-        self.render_mode = render_mode
         self.world = ContentCompetitionWorld(c, engine=engine)
-        self.possible_agents = [PLATFORM] + [f"creator_{i}" for i in range(c.num_creators)]
+        self.possible_agents = [PLATFORM] + [creator_agent(i) for i in range(c.num_creators)]
         self.agents: list[str] = []
-        self._index = {f"creator_{i}": i for i in range(c.num_creators)}
+        self._index = {creator_agent(i): i for i in range(c.num_creators)}
         L, d = c.num_groups, c.dim
         obs_high = np.concatenate([np.full(L, c.max_relevance), np.full(L, c.w_max), np.ones(L), np.ones(1)])
         platform_obs = spaces.Box(np.zeros(3 * L + 1, np.float32), obs_high.astype(np.float32), dtype=np.float32)
@@ -92,15 +94,13 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
         self._bound = self._strategy_bound()
         lo = np.concatenate([np.full(d, -self._bound), [0.0, 0.0]]).astype(np.float32)
         hi = np.concatenate([np.full(d, self._bound), [c.max_relevance * c.w_max, 1.0]]).astype(np.float32)
-        self._observation_spaces = {PLATFORM: platform_obs}
-        self._action_spaces = {PLATFORM: platform_act}
+        self.observation_spaces = {PLATFORM: platform_obs}
+        self.action_spaces = {PLATFORM: platform_act}
         for a in self.possible_agents[1:]:
-            # one object per agent, built once: accessors return the same object every call
-            self._observation_spaces[a] = spaces.Box(lo, hi, dtype=np.float32)
-            self._action_spaces[a] = spaces.Box(-np.float32(self.max_move), np.float32(self.max_move), shape=(d,), dtype=np.float32)
+            self.observation_spaces[a] = spaces.Box(lo, hi, dtype=np.float32)
+            self.action_spaces[a] = spaces.Box(-np.float32(self.max_move), np.float32(self.max_move), shape=(d,), dtype=np.float32)
         self.state_space = spaces.Box(-np.float32(self._bound), np.float32(self._bound), shape=(c.num_creators * d,),
                                       dtype=np.float32)
-        self.np_random, self.np_random_seed = seeding.np_random(None)
         self._steps = 0
 
     def _strategy_bound(self) -> float:
@@ -111,36 +111,22 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
 
         return float(np.abs(movielens_instance_data(c)["items"]).max())
 
-    def observation_space(self, agent: str) -> spaces.Box:
-        return self._observation_spaces[agent]
-
-    def action_space(self, agent: str) -> spaces.Box:
-        return self._action_spaces[agent]
-
     # ------------------------------------------------------------------ API
 
     def reset(self, seed: int | None = None, options: dict | None = None):
-        if seed is not None:
-            self.np_random, self.np_random_seed = seeding.np_random(seed)
-        self.world.reset(self.np_random)
+        self.world.reset(self._seed(seed))
         self.agents = self.possible_agents[:]
         self._steps = 0
         pi = self.world.user_utilities()
         gu = group_means(pi, self.world.labels, self.config.num_groups)
         stats = self.world.creator_stats()
         obs = self._observations(gu, stats)
-        infos = {a: {} for a in self.agents}
-        infos[PLATFORM] = {"welfare": float(pi.mean()), "group_utility": gu, "engine": self.world.last_engine}
+        infos: dict[str, dict] = {a: {} for a in self.agents}
+        infos[PLATFORM] = self._platform_info(float(pi.mean()), gu, 0.0)
         return obs, infos
 
     def step(self, actions: dict[str, Any]):
-        if not self.agents:
-            raise RuntimeError("episode has ended (all agents truncated); call reset()")
-        if not isinstance(actions, dict):
-            raise TypeError(f"actions must be a dict agent -> action, got {type(actions).__name__}")
-        unknown = set(actions) - set(self.agents)
-        if unknown:
-            raise ValueError(f"actions for unknown or finished agents: {sorted(unknown)}")
+        self._check_actions(actions)
         c = self.config
         # validate everything before changing any state
         weights = None
@@ -176,20 +162,23 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
         terminations = {a: False for a in self.agents}
         truncations = {a: bool(truncated) for a in self.agents}
         infos: dict[str, dict] = {a: {} for a in self.agents}
-        m = self.world.metrics()
-        infos[PLATFORM] = {
-            "welfare": welfare,
-            "group_utility": gu,
-            "exposure_gini": m["exposure_gini"],
-            "content_diversity": m["content_diversity"],
-            "accept_rate": float(accept),
-            "engine": self.world.last_engine,
-        }
+        infos[PLATFORM] = self._platform_info(welfare, gu, float(accept))
         if truncated:
             self.agents = []
         return obs, rewards, terminations, truncations, infos
 
-    def render(self) -> str | None:
+    def _platform_info(self, welfare: float, group_utility: np.ndarray, accept_rate: float) -> dict[str, Any]:
+        """The platform's info, the same keys at reset and step; numbers only (TorchRL builds specs from
+        it), so the engine that ran the step is the flag ``compiled_engine``."""
+        m = self.world.metrics()
+        return {"welfare": welfare, "group_utility": np.asarray(group_utility, dtype=np.float64),
+                "exposure_gini": m["exposure_gini"], "content_diversity": m["content_diversity"],
+                "accept_rate": accept_rate, "compiled_engine": self.world.last_engine == "compiled"}
+
+    def render(self) -> str | np.ndarray | None:
+        """``ansi``: step and welfare; ``rgb_array``: users and creators in the first two dimensions."""
+        if self.render_mode == "rgb_array":
+            return render_world(self.world)
         if self.render_mode != "ansi" or self.world.rng is None:
             return None
         return f"step {self._steps}/{self.max_cycles} welfare={self.world.welfare():.4f}"

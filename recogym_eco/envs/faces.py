@@ -13,7 +13,8 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import seeding
 
-__all__ = ["PLATFORM", "RENDER_MODES", "GameFace", "bar_picture", "check_render_mode", "creator_agent"]
+__all__ = ["PLATFORM", "RENDER_MODES", "GameFace", "bar_picture", "check_render_mode", "creator_agent",
+           "scatter_picture"]
 
 PLATFORM = "platform"
 RENDER_MODES = ("ansi", "rgb_array")
@@ -54,6 +55,30 @@ def bar_picture(panels: list[np.ndarray], height: int = 48, bar_width: int = 6) 
         panel[2:-2][filled] = _PALETTE[p % len(_PALETTE)]
         rows.append(panel)
     return np.concatenate(rows, axis=0)
+
+
+def scatter_picture(groups: list[np.ndarray], size: int = 96, dot: int = 1) -> np.ndarray:
+    """An RGB uint8 picture of point sets in their first two coordinates (white background).
+
+    Group p is drawn in colour p of the palette, later groups on top; every group shares one frame
+    (the bounding box of all points, with a margin), so positions are comparable within a picture.
+    """
+    pts = [np.asarray(g, dtype=np.float64).reshape(len(g), -1) for g in groups]
+    pts = [np.hstack([g, np.zeros((len(g), max(0, 2 - g.shape[1])))])[:, :2] for g in pts]
+    every = np.vstack([g for g in pts if len(g)] or [np.zeros((1, 2))])
+    every = every[np.all(np.isfinite(every), axis=1)] if np.isfinite(every).any() else np.zeros((1, 2))
+    low, high = every.min(axis=0), every.max(axis=0)
+    span = np.maximum(high - low, 1e-12)
+    canvas = np.full((size, size, 3), 255, dtype=np.uint8)
+    for p, g in enumerate(pts):
+        g = g[np.all(np.isfinite(g), axis=1)]
+        cell = np.round(3 + (size - 7) * (g - low) / span).astype(np.int64)
+        for dx in range(-dot, dot + 1):
+            for dy in range(-dot, dot + 1):
+                x = np.clip(cell[:, 0] + dx, 0, size - 1)
+                y = np.clip(size - 1 - (cell[:, 1] + dy), 0, size - 1)
+                canvas[y, x] = _PALETTE[p % len(_PALETTE)]
+    return canvas
 
 
 class GameFace:
