@@ -3,6 +3,7 @@
     recogym-eco evaluate --preset default --seeds 5 --policies NoSignal MostHistoryClick LoRe
     recogym-eco train --preset skewed --timesteps 400000
     recogym-eco competition --preset toy
+    recogym-eco market --scale 0.1 --runs 10
 
 ``recogym-eco SUB --help`` shows a sub-command's options. The scripts need the ``agents`` extra.
 """
@@ -16,6 +17,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("recogym_eco.train.evaluate", "evaluate platform policies over seeds (CSV, table, plots)"),
     "train": ("recogym_eco.train.train_lore", "train LoRe (PPO) and evaluate it against the baselines"),
     "competition": ("recogym_eco.train.competition_experiment", "ContentCompetition figures of seed 000"),
+    "findings-v1": ("recogym_eco.train.creator_suggestion_v1_findings",
+                    "CreatorSuggestion-v1: the LoRe paper's findings, checked with paired CIs"),
+    "feedback": ("recogym_eco.train.feedback_experiment", "UserDynamics: RecLab feedback-loop protocol (seed 002, Ch. 2)"),
+    "exposure": ("recogym_eco.train.exposure_experiment", "ExposureGame: temperature audit (seed 002, Ch. 5)"),
+    "market": ("recogym_eco.train.market_experiment", "TrialOfferMarket: Figure 2 of seed 004"),
 }
 
 
