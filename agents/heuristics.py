@@ -4,8 +4,10 @@ Each policy reads only its observation, so it runs on a single env or a vectoris
 (``evaluate_policy(MostHistoryClick(venv), venv)``). ``NoSignal`` and ``Random`` work with either
 observation; ``MostClick`` and ``MostHistoryClick`` need the platform's logs, the env option
 ``observation="log"`` (columns: one-hot of last genre + "nothing" slot, trust, then per genre the
-creator's upload shares, its click shares and platform-wide recent click shares). The genre count
-comes from the action space (``MultiDiscrete([G + 1] * C)``), so the layout is never guessed.
+creator's upload shares, its click shares and platform-wide recent click shares; CreatorSuggestion-v1's
+``log_units="counts"`` gives the same blocks as absolute counts plus a fourth, platform-wide recent
+items per genre, width 5 G + 2). The genre count comes from the action space
+(``MultiDiscrete([G + 1] * C)``), so the layout is never guessed.
 """
 
 from __future__ import annotations
@@ -37,12 +39,13 @@ class SuggestionPolicy:
     def _genres(self, observation: np.ndarray) -> int:
         G = self.num_genres if self.num_genres is not None else observation.shape[-1] - 2
         width = observation.shape[-1]
-        if width not in (G + 2, 4 * G + 2):
+        if width not in (G + 2, 4 * G + 2, 5 * G + 2):
             raise ValueError(f"{type(self).__name__}: observation rows of width {width} match neither the paper's "
-                             f"state ({G + 2}) nor observation='log' ({4 * G + 2}) for {G} genres")
-        if self.needs_log and width != 4 * G + 2:
+                             f"state ({G + 2}) nor observation='log' ({4 * G + 2} in shares, {5 * G + 2} in "
+                             f"counts) for {G} genres")
+        if self.needs_log and width == G + 2:
             raise ValueError(f"{type(self).__name__} reads the platform's logs: make the env with "
-                             f"observation='log' (rows of width {4 * G + 2}); got width {width}")
+                             f"observation='log' (rows of width {4 * G + 2} or {5 * G + 2}); got width {width}")
         return G
 
     def suggest(self, observation: np.ndarray) -> np.ndarray:
@@ -59,9 +62,10 @@ class SuggestionPolicy:
 
 
 def log_blocks(observation: np.ndarray, num_genres: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The three log blocks of an ``observation="log"`` row set: upload, click and demand shares."""
+    """The first three log blocks of an ``observation="log"`` row set: uploads, clicks and recent
+    platform-wide clicks per genre (shares, or counts with ``log_units="counts"``)."""
     G = num_genres
-    return observation[:, G + 2 : 2 * G + 2], observation[:, 2 * G + 2 : 3 * G + 2], observation[0, 3 * G + 2 :]
+    return observation[:, G + 2 : 2 * G + 2], observation[:, 2 * G + 2 : 3 * G + 2], observation[0, 3 * G + 2 : 4 * G + 2]
 
 
 class NoSignal(SuggestionPolicy):

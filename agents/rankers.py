@@ -391,3 +391,6 @@ def register_ranker(name: str, factory: Callable[[], Ranker]) -> None:
 register_ranker("TopK", TopK)
 register_ranker("PMMF", PMMF)
 register_ranker("FairRec", FairRec)
+#: CreAgent's setting (research/baselines-spec.md Sections 1.4 and 5): re-ranking starts after a 10-round warm-up.
+register_ranker("PMMF_CreAgent", lambda: PMMF(variant="creagent", warmup_rounds=10))
+register_ranker("FairRec_CreAgent", lambda: FairRec(alpha=0.5, warmup_rounds=10))

@@ -50,7 +50,8 @@ def creator_suggestion_invariants(env: gym.Env, reward: float, info: dict, previ
         assert info["present_creators"] <= previous["present_creators"]
 
 
-INVARIANTS = {"recogym_eco/CreatorSuggestion-v0": creator_suggestion_invariants}
+INVARIANTS = {"recogym_eco/CreatorSuggestion-v0": creator_suggestion_invariants,
+              "recogym_eco/CreatorSuggestion-v1": creator_suggestion_invariants}
 
 
 def play(gym_id: str, kwargs: dict, seed: int, steps: int) -> None:

@@ -134,3 +134,5 @@ register_creator_model("random_history", lambda config: RandomHistory())
 register_creator_model("most_clicked_history", lambda config: MostClickedHistory())
 register_creator_model("cfd", lambda config: CFD(config.cfd_lr, config.cfd_temperature))
 register_creator_model("simuline", lambda config: SimuLine(config.simuline_window, config.simuline_smoothing))
+
+from recogym_eco.components import feedback_creators as _feedback  # noqa: E402,F401  (registers "feedback")

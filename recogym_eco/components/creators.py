@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-TRUST_DYNAMICS = ("static", "clicks")
+TRUST_DYNAMICS = ("static", "clicks", "relative")
 
 
 #: Below this probability of a draw landing in [low, high], rejection sampling gives way to the inverse CDF.

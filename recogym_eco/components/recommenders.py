@@ -110,3 +110,5 @@ def register_recommender(name: str, factory: Callable[[Any], Recommender]) -> No
 
 register_recommender("oracle", lambda config: OracleRecommender(config.estimation_noise))
 register_recommender("popularity", lambda config: PopularityRecommender())
+
+from recogym_eco.components import mf_recommender as _mf  # noqa: E402,F401  (registers "mf")

@@ -11,6 +11,10 @@
 | Render modes | ``"ansi"`` (one line per round), ``"rgb_array"`` (bars: supply per genre, clicks per genre, creators present) |
 | Source | seed 001 (LoRe), Sections 3–5; ``envs.md`` documents every parameter |
 
+``CreatorSuggestion-v1`` is this class with ``recogym_eco.envs.creator_suggestion_v1.V1_DEFAULTS``
+(learned recommender, feedback creators, skill and relative trust dynamics, logs in absolute counts:
+``observation="log"`` then gives ``Box(0, inf, (num_creators, 5 num_genres + 2))``).
+
 Creators follow their behaviour models (see ``recogym_eco.worlds.creator_suggestion``). The
 ranking lever and the creator reward-weight lever are reached through ``env.unwrapped.world``
 (``set_ranker``, ``set_reward_weights``) or the wrappers in ``recogym_eco.agents``. Reset and step
@@ -62,7 +66,8 @@ class CreatorSuggestionEnv(gym.Env):
         self.config = CreatorSuggestionConfig(**kwargs)
         self.world = CreatorSuggestionWorld(self.config)
         C, G = self.config.num_creators, self.config.num_genres
-        self.observation_space = spaces.Box(0.0, 1.0, shape=(C, self.world.observation_width), dtype=np.float32)
+        self.observation_space = spaces.Box(0.0, self.world.observation_high, shape=(C, self.world.observation_width),
+                                            dtype=np.float32)
         self.action_space = spaces.MultiDiscrete(np.full(C, G + 1, dtype=np.int64))
         self._info: dict[str, Any] | None = None
 

@@ -79,7 +79,8 @@ class raw_env(GameFace, ParallelEnv):  # noqa: N801 — PettingZoo's naming conv
         self.observation_spaces: dict[str, spaces.Space] = {}
         self.action_spaces: dict[str, spaces.Space] = {}
         if platform_policy is None:
-            self.observation_spaces[PLATFORM] = spaces.Box(0.0, 1.0, shape=platform_shape, dtype=np.float32)
+            self.observation_spaces[PLATFORM] = spaces.Box(0.0, self.world.observation_high, shape=platform_shape,
+                                                           dtype=np.float32)
             self.action_spaces[PLATFORM] = spaces.MultiDiscrete(np.full(C, G + 1, dtype=np.int64))
         for name in creators:
             self.observation_spaces[name] = spaces.Box(np.zeros_like(creator_high), creator_high, dtype=np.float32)

@@ -16,7 +16,13 @@ A round (seed 001 Sections 3 and 5.1; DESIGN Section 3):
    histories update; a creator with ``churn_patience`` consecutive active rounds without a click
    leaves for good;
 6. trust dynamics (``"clicks"``): followers gain ``trust_lr`` trust if the round's reward beat their
-   previous one, and lose it otherwise.
+   previous one, and lose it otherwise; ``"relative"``: trust moves in proportion to the gain or loss
+   against the creator's usual reward.
+
+Off by default (v0), on in CreatorSuggestion-v1 (:mod:`recogym_eco.worlds.creator_dynamics`):
+skewed initial supply, skill that grows with practice and decays without, relative trust, the
+platform's logs in absolute counts; the creator model may also see what the platform showed and
+what was clicked per genre (its optional ``observe_platform(shown, clicked)``).
 
 The whole state is a handful of arrays over creators, users and the (window, creator) item pool, so
 a step is a few NumPy passes and many worlds can later share a leading axis.
@@ -36,6 +42,7 @@ from recogym_eco.components.metrics import gini, shannon_entropy
 from recogym_eco.components.recommenders import RECOMMENDERS, Recommender
 from recogym_eco.components.ranking import EMPTY_SLOT, Ranker, RankingRequest, top_k_indices
 from recogym_eco.components.users import position_bias, synthetic_preferences
+from recogym_eco.worlds import creator_dynamics as dyn
 
 PREFERENCE_SOURCES = ("synthetic", "movielens")
 OBSERVATIONS = ("paper", "log")
@@ -103,6 +110,19 @@ class CreatorSuggestionConfig:
     simuline_window: int = 5
     simuline_smoothing: float = 0.1
     observation: str = "paper"
+    initial_genre_skew: float | None = None
+    skill_growth: float = 0.0
+    skill_decay: float = 0.0
+    usual_reward_rate: float = 0.2
+    log_units: str = "shares"
+    feedback_lr: float = 0.2
+    feedback_temperature: float = 1.0
+    feedback_explore: float = 0.1
+    feedback_imitation: float = 0.5
+    mf_dim: int = 16
+    mf_lr: float = 0.2
+    mf_steps: int = 3
+    mf_reg: float = 0.01
 
     def __post_init__(self) -> None:
         for name in ("num_creators", "num_users", "num_genres", "slate_size", "horizon", "churn_patience",
@@ -127,6 +147,7 @@ class CreatorSuggestionConfig:
         CREATOR_MODELS.check(self.creator_fallback, "creator_fallback")
         RECOMMENDERS.check(self.recommender, "recommender")
         _check(self.observation in OBSERVATIONS, "observation", f"one of {OBSERVATIONS}", self.observation)
+        dyn.check_v1_fields(self)
         allowed = "a pair (alpha, beta) of finite positive numbers"
         prior = _pair(self.trust_prior, "trust_prior", allowed)
         _check(all(_is_real(v) and np.isfinite(v) and v > 0 for v in prior), "trust_prior", allowed, self.trust_prior)
@@ -271,12 +292,17 @@ class CreatorSuggestionWorld:
         self.user_activity = np.broadcast_to(np.asarray(cfg.user_activity, dtype=np.float64), (U,)).copy()
         low, high = cfg.skill_range
         self.skill = population_rng.uniform(low, high, size=(C, G))
-        self.made = cm.initial_history(population_rng, C, G, *cfg.initial_genres)
+        self.base_skill = self.skill.copy()
+        if cfg.initial_genre_skew is None:
+            self.made = cm.initial_history(population_rng, C, G, *cfg.initial_genres)
+        else:
+            self.made = dyn.skewed_initial_history(population_rng, C, G, *cfg.initial_genres, cfg.initial_genre_skew)
         self.feedback = np.zeros((C, G))
         self.creator_model.reset(population_rng, C, G)
         self.present = np.ones(C, dtype=bool)
         self.no_click_streak = np.zeros(C, dtype=np.int64)
         self.previous_reward = np.zeros(C)
+        self.usual_reward = np.zeros(C)
         self.last_genre = np.full(C, -1, dtype=np.int64)
         self.last_suggestion = np.zeros(C, dtype=np.int64)
         self.last_reward = np.zeros(C)
@@ -284,6 +310,7 @@ class CreatorSuggestionWorld:
         self.ignores = np.zeros(C, dtype=np.int64)
         self.click_log = np.zeros((C, G))
         self.genre_click_log = np.zeros((cfg.freshness_window, G))
+        self.genre_supply_log = np.zeros((cfg.freshness_window, G))
         self.item_genre = np.full((W, C), -1, dtype=np.int64)
         self.item_serial = np.full((W, C), -1, dtype=np.int64)
         self.seen_slot = np.full((U, W, cfg.slate_size), -1, dtype=np.int64)
@@ -319,9 +346,18 @@ class CreatorSuggestionWorld:
 
     @property
     def observation_width(self) -> int:
-        """Columns per creator row: G + 2 (``"paper"``) or 4 G + 2 (``"log"``)."""
+        """Columns per creator row: G + 2 (``"paper"``), 4 G + 2 (``"log"`` in shares) or 5 G + 2
+        (``"log"`` in counts)."""
         G = self.config.num_genres
-        return G + 2 if self.config.observation == "paper" else 4 * G + 2
+        if self.config.observation == "paper":
+            return G + 2
+        return 4 * G + 2 if self.config.log_units == "shares" else 5 * G + 2
+
+    @property
+    def observation_high(self) -> float:
+        """Upper bound of every observation entry: 1, or infinity for logs in absolute counts."""
+        counts = self.config.observation == "log" and self.config.log_units == "counts"
+        return float("inf") if counts else 1.0
 
     def observation(self) -> np.ndarray:
         """Platform observation (C, G + 2) float32, the paper's state (seed 001, Section 4.1): one-hot
@@ -331,6 +367,9 @@ class CreatorSuggestionWorld:
         logs (all in [0, 1]): its uploads per genre / its uploads, the clicks its items got per genre /
         its clicks (0 before its first click), and platform-wide clicks per genre over the last
         ``freshness_window`` rounds / their sum (the same row for every creator). Shape (C, 4 G + 2).
+        With ``log_units="counts"`` (v1) the logs are absolute counts, :func:`creator_dynamics.log_counts`:
+        uploads and clicks per genre per creator, platform-wide recent clicks and recent items per
+        genre. Shape (C, 5 G + 2).
         """
         C, G = self.config.num_creators, self.config.num_genres
         obs = np.zeros((C, G + 2), dtype=np.float32)
@@ -340,6 +379,9 @@ class CreatorSuggestionWorld:
         if self.config.observation == "paper":
             return obs
         made, clicks, demand = self.made, self.click_log, self.genre_click_log.sum(axis=0)
+        if self.config.log_units == "counts":
+            logs = dyn.log_counts(made, clicks, demand, self.genre_supply_log.sum(axis=0))
+            return np.hstack([obs, logs]).astype(np.float32)
         made_share = made / np.maximum(made.sum(axis=1, keepdims=True), 1)
         click_share = clicks / np.maximum(clicks.sum(axis=1, keepdims=True), 1)
         demand_share = np.broadcast_to(demand / max(demand.sum(), 1.0), made.shape)
@@ -465,8 +507,18 @@ class CreatorSuggestionWorld:
         self.made[np.flatnonzero(active), made_genre[active]] += 1
         self.feedback += genre_reward
         self.creator_model.update(self.made, self.feedback, genre_reward, active)
+        observe_platform = getattr(self.creator_model, "observe_platform", None)
+        if observe_platform is not None:
+            observe_platform(np.bincount(genre[shown], minlength=G).astype(np.float64),
+                             np.bincount(genre[clicked], minlength=G).astype(np.float64))
+        if cfg.skill_growth > 0 or cfg.skill_decay > 0:
+            self.skill = dyn.practice_skill(self.skill, self.base_skill, made_genre, active, cfg.skill_growth,
+                                            cfg.skill_decay)
         if cfg.trust_dynamics == "clicks":
             self.trust = cm.update_trust(self.trust, followed, creator_reward, self.previous_reward, cfg.trust_lr)
+        elif cfg.trust_dynamics == "relative":
+            self.trust = dyn.relative_trust(self.trust, followed, creator_reward, self.usual_reward, cfg.trust_lr)
+        self.usual_reward = dyn.update_usual_reward(self.usual_reward, creator_reward, active, cfg.usual_reward_rate)
         self.previous_reward = np.where(active, creator_reward, self.previous_reward)
         self.no_click_streak = np.where(creator_clicks > 0, 0, self.no_click_streak + (active & (creator_clicks == 0)))
         departed = self.present & (self.no_click_streak >= cfg.churn_patience)
@@ -476,6 +528,7 @@ class CreatorSuggestionWorld:
         raw_genre_clicks = np.bincount(creator_of[clicked] * G + genre[clicked], minlength=C * G).reshape(C, G)
         self.click_log += raw_genre_clicks
         self.genre_click_log[self.round_index % W] = raw_genre_clicks.sum(axis=0)
+        self.genre_supply_log[self.round_index % W] = np.bincount(made_genre[active], minlength=G)
         self.last_genre = made_genre
         self.last_suggestion = a
         self.last_reward = creator_reward

@@ -82,7 +82,7 @@ def test_terminates_when_every_creator_left():
     (dict(creator_fallback="greedy"), "creator_fallback"), (dict(trust_dynamics="bayes"), "trust_dynamics"),
     (dict(user_preferences=np.ones((3, 3))), "user_preferences"), (dict(user_preferences="netflix"), "user_preferences"),
     (dict(creator_activity=1.2), "creator_activity"), (dict(user_activity=np.ones(7)), "user_activity"),
-    (dict(recommender="mf"), "recommender"), (dict(slate_size=0), "slate_size"),
+    (dict(recommender="din"), "recommender"), (dict(slate_size=0), "slate_size"),
     (dict(freshness_window=0), "freshness_window"), (dict(churn_patience=0), "churn_patience"),
 ])
 def test_bad_keywords_raise_naming_the_parameter(bad, match):
