@@ -87,7 +87,11 @@ def cross_validated_rmse(
     return float(np.mean(scores)), scores
 
 
-def _cache_dir(explicit: str | None) -> Path:
+def cache_dir(explicit: str | None) -> Path:
+    """The folder of cached ``.npz`` instances (ContentCompetition, TrialOfferMarket).
+
+    ``explicit`` if given, else ``$RECOGYM_ECO_CACHE``, else ``~/.cache/recogym_eco``.
+    """
     if explicit:
         return Path(explicit)
     env = os.environ.get("RECOGYM_ECO_CACHE")
@@ -111,7 +115,7 @@ def movielens_instance_data(config: Any, with_cv: bool = True) -> dict[str, Any]
     key = hashlib.sha1(key_src.encode()).hexdigest()[:16]
     if key in _MEMO:
         return _MEMO[key]
-    path = _cache_dir(config.mf_cache) / f"movielens_mf_{key}.npz"
+    path = cache_dir(config.mf_cache) / f"movielens_mf_{key}.npz"
     if path.exists():
         z = np.load(path)
         data = {k: z[k] for k in z.files}

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from recogym_eco.components.users import gumbel_top_k
+from recogym_eco.components.validation import check_choice, check_int, check_real
 
 LOG_UNITS = ("shares", "counts")
 
@@ -84,29 +85,16 @@ def log_counts(made: np.ndarray, clicks: np.ndarray, genre_clicks: np.ndarray, g
                       np.broadcast_to(genre_supply, (C, genre_supply.size))])
 
 
-def _real(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
-        and bool(np.isfinite(value))
-
-
 def check_v1_fields(config: Any) -> None:
     """Validates the fields of the v1 mechanics (``ValueError`` naming the field and what is allowed)."""
-    def need(ok: bool, name: str, allowed: str) -> None:
-        if not ok:
-            raise ValueError(f"{name} must be {allowed}; got {getattr(config, name)!r}")
-
     for name in ("skill_growth", "skill_decay", "usual_reward_rate", "feedback_lr", "feedback_explore",
                  "feedback_imitation"):
-        value = getattr(config, name)
-        need(_real(value) and 0.0 <= value <= 1.0, name, "a real number in [0, 1]")
+        check_real(getattr(config, name), name, low=0.0, high=1.0)
     for name in ("feedback_temperature", "mf_lr"):
-        value = getattr(config, name)
-        need(_real(value) and value > 0.0, name, "a finite real number > 0")
-    need(_real(config.mf_reg) and config.mf_reg >= 0.0, "mf_reg", "a finite real number >= 0")
+        check_real(getattr(config, name), name, low=0.0, low_open=True)
+    check_real(config.mf_reg, "mf_reg", low=0.0)
     for name in ("mf_dim", "mf_steps"):
-        value = getattr(config, name)
-        need(isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1, name,
-             "a positive integer")
-    skew = config.initial_genre_skew
-    need(skew is None or (_real(skew) and skew >= 0.0), "initial_genre_skew", "None (uniform, v0) or a real >= 0")
-    need(config.log_units in LOG_UNITS, "log_units", f"one of {LOG_UNITS}")
+        check_int(getattr(config, name), name, low=1)
+    if config.initial_genre_skew is not None:
+        check_real(config.initial_genre_skew, "initial_genre_skew", low=0.0)
+    check_choice(config.log_units, "log_units", LOG_UNITS)

@@ -42,6 +42,18 @@ from recogym_eco.components.metrics import gini, shannon_entropy
 from recogym_eco.components.recommenders import RECOMMENDERS, Recommender
 from recogym_eco.components.ranking import EMPTY_SLOT, Ranker, RankingRequest, top_k_indices
 from recogym_eco.components.users import position_bias, synthetic_preferences
+from recogym_eco.components.validation import (
+    as_float_array,
+    check_choice,
+    check_int,
+    check_pair,
+    check_probabilities,
+    check_real,
+    is_finite_real,
+    is_int,
+    is_real,
+    require,
+)
 from recogym_eco.worlds import creator_dynamics as dyn
 
 PREFERENCE_SOURCES = ("synthetic", "movielens")
@@ -51,26 +63,6 @@ OBSERVATIONS = ("paper", "log")
 def _plugin(registry: Any, value: Any, config: Any) -> Any:
     """A fresh plug-in from a registered name, or a private deep copy of a user's instance."""
     return registry.create(value, config) if isinstance(value, str) else copy.deepcopy(value)
-
-
-def _check(condition: bool, name: str, allowed: str, value: Any) -> None:
-    if not condition:
-        raise ValueError(f"{name} must be {allowed}; got {value!r}")
-
-
-def _pair(value: Any, name: str, allowed: str) -> tuple[Any, Any]:
-    """``value`` as a 2-tuple, or a ``ValueError`` naming ``name`` and what is ``allowed``."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-        raise ValueError(f"{name} must be {allowed}; got {value!r}")
-    return tuple(value)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 @dataclass
@@ -127,76 +119,54 @@ class CreatorSuggestionConfig:
     def __post_init__(self) -> None:
         for name in ("num_creators", "num_users", "num_genres", "slate_size", "horizon", "churn_patience",
                      "freshness_window", "simuline_window"):
-            value = getattr(self, name)
-            _check(_is_int(value) and value >= 1, name, "a positive integer", value)
-        _check(isinstance(self.exclude_seen, (bool, np.bool_)), "exclude_seen", "True or False", self.exclude_seen)
-        for name in ("trust_mean", "trust_std", "trust_lr", "preference_skew", "estimation_noise", "cfd_lr",
-                     "cfd_temperature", "simuline_smoothing"):
-            value = getattr(self, name)
-            _check(_is_real(value) and np.isfinite(value), name, "a finite real number", value)
-        _check(0.0 <= self.trust_mean <= 1.0, "trust_mean", "in [0, 1]", self.trust_mean)
-        _check(self.trust_std >= 0.0, "trust_std", ">= 0", self.trust_std)
-        _check(0.0 <= self.trust_lr <= 1.0, "trust_lr", "in [0, 1]", self.trust_lr)
-        _check(self.preference_skew >= 0.0, "preference_skew", ">= 0", self.preference_skew)
-        _check(self.estimation_noise >= 0.0, "estimation_noise", ">= 0", self.estimation_noise)
-        _check(self.cfd_lr >= 0.0, "cfd_lr", ">= 0", self.cfd_lr)
-        _check(self.cfd_temperature > 0.0, "cfd_temperature", "> 0", self.cfd_temperature)
-        _check(self.simuline_smoothing > 0.0, "simuline_smoothing", "> 0", self.simuline_smoothing)
-        _check(self.trust_dynamics in cm.TRUST_DYNAMICS, "trust_dynamics", f"one of {cm.TRUST_DYNAMICS}",
-               self.trust_dynamics)
+            check_int(getattr(self, name), name, low=1)
+        require(isinstance(self.exclude_seen, (bool, np.bool_)), "exclude_seen", "True or False",
+                self.exclude_seen)
+        for name, high, low_open in (("trust_mean", 1.0, False), ("trust_std", None, False),
+                                     ("trust_lr", 1.0, False), ("preference_skew", None, False),
+                                     ("estimation_noise", None, False), ("cfd_lr", None, False),
+                                     ("cfd_temperature", None, True), ("simuline_smoothing", None, True)):
+            check_real(getattr(self, name), name, low=0.0, high=high, low_open=low_open)
+        check_choice(self.trust_dynamics, "trust_dynamics", cm.TRUST_DYNAMICS)
         CREATOR_MODELS.check(self.creator_fallback, "creator_fallback")
         RECOMMENDERS.check(self.recommender, "recommender")
-        _check(self.observation in OBSERVATIONS, "observation", f"one of {OBSERVATIONS}", self.observation)
+        check_choice(self.observation, "observation", OBSERVATIONS)
         dyn.check_v1_fields(self)
         allowed = "a pair (alpha, beta) of finite positive numbers"
-        prior = _pair(self.trust_prior, "trust_prior", allowed)
-        _check(all(_is_real(v) and np.isfinite(v) and v > 0 for v in prior), "trust_prior", allowed, self.trust_prior)
+        prior = check_pair(self.trust_prior, "trust_prior", allowed)
+        require(all(is_finite_real(v) and v > 0 for v in prior), "trust_prior", allowed, self.trust_prior)
         allowed = "a pair (low, high) with 0 < low <= high <= 1"
-        skill = _pair(self.skill_range, "skill_range", allowed)
-        _check(all(_is_real(v) for v in skill) and 0 < skill[0] <= skill[1] <= 1, "skill_range", allowed,
-               self.skill_range)
+        skill = check_pair(self.skill_range, "skill_range", allowed)
+        require(all(is_real(v) for v in skill) and 0 < skill[0] <= skill[1] <= 1, "skill_range", allowed,
+                self.skill_range)
         allowed = f"None (= (1, min(3, num_genres))) or a pair (low, high) of integers with 1 <= low <= high <= " \
                   f"num_genres ({self.num_genres})"
         if self.initial_genres is None:
             self.initial_genres = (1, min(3, self.num_genres))
-        init = _pair(self.initial_genres, "initial_genres", allowed)
-        _check(all(_is_int(v) for v in init) and 1 <= init[0] <= init[1] <= self.num_genres, "initial_genres",
-               allowed, self.initial_genres)
+        init = check_pair(self.initial_genres, "initial_genres", allowed)
+        require(all(is_int(v) for v in init) and 1 <= init[0] <= init[1] <= self.num_genres, "initial_genres",
+                allowed, self.initial_genres)
         if self.interests_per_user is None:
             self.interests_per_user = min(3, self.num_genres)
-        _check(_is_int(self.interests_per_user) and 1 <= self.interests_per_user <= self.num_genres,
-               "interests_per_user", f"None (= min(3, num_genres)) or an integer in [1, num_genres = "
-               f"{self.num_genres}]", self.interests_per_user)
-        self.creator_activity = self._activity("creator_activity", self.creator_activity, self.num_creators)
-        self.user_activity = self._activity("user_activity", self.user_activity, self.num_users)
+        require(is_int(self.interests_per_user) and 1 <= self.interests_per_user <= self.num_genres,
+                "interests_per_user", f"None (= min(3, num_genres)) or an integer in [1, num_genres = "
+                f"{self.num_genres}]", self.interests_per_user)
+        self.creator_activity = check_probabilities(self.creator_activity, "creator_activity",
+                                                    self.num_creators)
+        self.user_activity = check_probabilities(self.user_activity, "user_activity", self.num_users)
         if isinstance(self.user_preferences, str):
-            _check(self.user_preferences in PREFERENCE_SOURCES, "user_preferences",
-                   f"one of {PREFERENCE_SOURCES} or an array of shape (num_users, num_genres)",
-                   self.user_preferences)
+            require(self.user_preferences in PREFERENCE_SOURCES, "user_preferences",
+                    f"one of {PREFERENCE_SOURCES} or an array of shape (num_users, num_genres)",
+                    self.user_preferences)
         else:
-            prefs = np.asarray(self.user_preferences, dtype=np.float64)
-            _check(prefs.shape == (self.num_users, self.num_genres), "user_preferences",
-                   f"an array of shape (num_users, num_genres) = ({self.num_users}, {self.num_genres})",
-                   f"array of shape {prefs.shape}")
-            _check(bool(np.all(np.isfinite(prefs)) and prefs.min() >= 0 and prefs.max() <= 1),
-                   "user_preferences", "an array with values in [0, 1]", "values outside [0, 1]")
+            prefs = as_float_array(self.user_preferences, "user_preferences",
+                                   "an array of shape (num_users, num_genres) with values in [0, 1]")
+            require(prefs.shape == (self.num_users, self.num_genres), "user_preferences",
+                    f"an array of shape (num_users, num_genres) = ({self.num_users}, {self.num_genres})",
+                    f"array of shape {prefs.shape}")
+            require(bool(np.all(np.isfinite(prefs)) and prefs.min() >= 0 and prefs.max() <= 1),
+                    "user_preferences", "an array with values in [0, 1]", "values outside [0, 1]")
             self.user_preferences = prefs
-
-    @staticmethod
-    def _activity(name: str, value: Any, size: int) -> float | np.ndarray:
-        if _is_real(value):
-            _check(0.0 <= value <= 1.0, name, "a probability in [0, 1] or an array of them", value)
-            return float(value)
-        _check(value is not None and not isinstance(value, (str, bytes, dict)), name,
-               f"a probability in [0, 1] or an array of shape ({size},) of them", value)
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a probability in [0, 1] or an array of shape ({size},) of them; "
-                             f"got {value!r}") from None
-        _check(arr.shape == (size,), name, f"a probability or an array of shape ({size},)", f"shape {arr.shape}")
-        _check(bool(np.all((arr >= 0) & (arr <= 1))), name, "probabilities in [0, 1]", "values outside [0, 1]")
-        return arr
 
     def as_kwargs(self) -> dict[str, Any]:
         """The configuration as keyword arguments (for rebuilding an env with the same world)."""

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from recogym_eco.components.metrics import shannon_entropy
+from recogym_eco.components.validation import as_float_array, check_choice, check_int, check_real, require
 from recogym_eco.worlds import exposure_game_math as xm
 from recogym_eco.worlds.exposure_demand import DEMANDS, sample_demand
 from recogym_eco.worlds.exposure_game_kernels import gradient_weights
@@ -104,53 +105,23 @@ class ExposureGameConfig:
     engine: str = "auto"
 
     def __post_init__(self) -> None:
-        def _int(name: str, lo: int, optional: bool = False) -> None:
-            v = getattr(self, name)
-            if optional and v is None:
-                return
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                raise TypeError(f"{name} must be an int{' or None' if optional else ''}, got {type(v).__name__}")
-            if v < lo:
-                raise ValueError(f"{name} must be >= {lo}, got {v}")
-            object.__setattr__(self, name, int(v))
-
-        def _real(name: str, lo: float = 0.0, allow_lo: bool = False) -> None:
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-                raise TypeError(f"{name} must be a real number, got {type(v).__name__}")
-            v = float(v)
-            if not math.isfinite(v) or v < lo or (v == lo and not allow_lo):
-                raise ValueError(f"{name} must be a finite number {'>=' if allow_lo else '>'} {lo}, got {v}")
-            object.__setattr__(self, name, v)
-
-        def _choice(name: str, allowed: tuple[str, ...]) -> None:
-            v = getattr(self, name)
-            if v not in allowed:
-                raise ValueError(f"unknown {name} {v!r}; allowed: {', '.join(map(repr, allowed))}")
-
-        _choice("demand", DEMANDS)
-        _choice("factorisation", FACTORISATIONS)
-        _choice("strategy_set", STRATEGY_SETS)
-        _choice("dynamics", DYNAMICS)
-        _choice("engine", ENGINES)
-        _int("num_producers", 1)
-        _int("num_users", 1, optional=True)
-        _int("dim", 1, optional=True)
-        _int("num_clusters", 1)
-        _int("demand_seed", 0, optional=True)
-        _int("num_groups", 1)
-        _int("num_probes", 1)
-        _int("epoch_length", 1)
-        _int("num_epochs", 1)
+        for name, allowed in (("demand", DEMANDS), ("factorisation", FACTORISATIONS),
+                              ("strategy_set", STRATEGY_SETS), ("dynamics", DYNAMICS), ("engine", ENGINES)):
+            check_choice(getattr(self, name), name, allowed)
+        for name, lo, optional in (("num_producers", 1, False), ("num_users", 1, True), ("dim", 1, True),
+                                   ("num_clusters", 1, False), ("demand_seed", 0, True),
+                                   ("num_groups", 1, False), ("num_probes", 1, False),
+                                   ("epoch_length", 1, False), ("num_epochs", 1, False)):
+            object.__setattr__(self, name, check_int(getattr(self, name), name, low=lo, optional=optional))
         for name in ("cluster_spread", "welfare_weight", "diversity_weight", "mf_reg", "temperature", "tau_min"):
-            _real(name, allow_lo=True)
+            object.__setattr__(self, name, check_real(getattr(self, name), name, low=0))
         for name in ("step_size", "probe_radius", "cluster_tol", "tau_max", "max_move"):
-            _real(name)
-        if not isinstance(self.normalize_users, (bool, np.bool_)):
-            raise TypeError(f"normalize_users must be a bool, got {type(self.normalize_users).__name__}")
-        if self.movielens_path is not None and not isinstance(self.movielens_path, (str, bytes)) \
-                and not hasattr(self.movielens_path, "__fspath__"):
-            raise TypeError(f"movielens_path must be a path or None, got {type(self.movielens_path).__name__}")
+            object.__setattr__(self, name, check_real(getattr(self, name), name, low=0, low_open=True))
+        require(isinstance(self.normalize_users, (bool, np.bool_)), "normalize_users", "a bool",
+                self.normalize_users)
+        path = self.movielens_path
+        require(path is None or isinstance(path, (str, bytes)) or hasattr(path, "__fspath__"),
+                "movielens_path", "a path or None", path)
         if self.probe_radius > math.pi / 2:
             raise ValueError(f"probe_radius must be <= pi/2 (a small move on the sphere), got {self.probe_radius}")
         if self.tau_min > self.tau_max:
@@ -164,7 +135,7 @@ class ExposureGameConfig:
         if self.demand == "custom":
             if self.users is None:
                 raise ValueError("demand='custom' needs users=<(m, d) array of user embeddings>")
-            U = np.array(self.users, dtype=np.float64)
+            U = as_float_array(self.users, "users", "a non-empty 2-D array (m, d) of numbers", copy=True)
             if U.ndim != 2 or U.shape[0] == 0 or U.shape[1] == 0:
                 raise ValueError(f"users must be a non-empty 2-D array (m, d), got shape {U.shape}")
             if not np.all(np.isfinite(U)):

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from recogym_eco.components.validation import as_float_array, check_choice, check_int, require
 from recogym_eco.worlds.trial_offer_market_data import (
     POSITION_FACTORS,
     MarketInstance,
@@ -65,10 +66,6 @@ _PRESET_DEFAULTS: dict[str, dict[str, Any]] = {
     "movielens": dict(num_types=100, batch_size=1000, horizon=300),
     "custom": dict(batch_size=100, horizon=100),
 }
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
 @dataclass
@@ -107,26 +104,19 @@ class TrialOfferMarketConfig:
     quality: Any = None
 
     def __post_init__(self) -> None:
-        if self.preset not in PRESETS:
-            raise ValueError(f"preset must be one of {PRESETS}, got {self.preset!r}")
-        if self.engine not in ENGINES:
-            raise ValueError(f"engine must be one of {ENGINES}, got {self.engine!r}")
+        check_choice(self.preset, "preset", PRESETS)
+        check_choice(self.engine, "engine", ENGINES)
         for name, lo in (("num_items", 1), ("num_types", 1), ("batch_size", 1), ("horizon", 1),
                          ("num_positions", 1), ("initial_purchases", 1), ("instance_seed", 0), ("mf_dim", 1)):
-            v = getattr(self, name)
-            if not _is_int(v):
-                raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-            if v < lo:
-                raise ValueError(f"{name} must be >= {lo}, got {v}")
+            check_int(getattr(self, name), name, low=lo)
         for name in ("shared_ranking", "unseen_only"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool, got {type(getattr(self, name)).__name__}")
+            require(isinstance(getattr(self, name), (bool, np.bool_)), name, "a bool", getattr(self, name))
         if self.position_factors is None:
             if self.num_positions > len(POSITION_FACTORS):
                 raise ValueError(f"num_positions must be <= {len(POSITION_FACTORS)} when position_factors is None "
                                  f"(the paper's factors), got {self.num_positions}")
         else:
-            pf = np.asarray(self.position_factors, dtype=np.float64)
+            pf = as_float_array(self.position_factors, "position_factors", "a 1-D sequence of numbers > 0")
             if pf.ndim != 1 or pf.size != self.num_positions:
                 raise ValueError(f"position_factors must be a 1-D sequence of num_positions={self.num_positions} "
                                  f"values, got shape {pf.shape}")
@@ -140,12 +130,10 @@ class TrialOfferMarketConfig:
         elif any(explicit) or self.type_weights is not None:
             raise ValueError(f"appeal, quality and type_weights are only accepted with preset='custom', "
                              f"got preset={self.preset!r}")
-        try:
-            r = None if isinstance(self.feedback, (str, bytes)) else np.asarray(self.feedback, dtype=np.float64)
-        except (TypeError, ValueError):
-            r = None
-        if r is None or r.ndim > 1:
-            raise TypeError(f"feedback must be a number or a 1-D sequence (one per type), got {self.feedback!r}")
+        allowed = "a number or a 1-D sequence (one per type)"
+        require(not isinstance(self.feedback, (str, bytes)), "feedback", allowed, self.feedback)
+        r = as_float_array(self.feedback, "feedback", allowed)
+        require(r.ndim <= 1, "feedback", allowed, self.feedback)
         if not np.all(np.isfinite(r)) or np.any(r < 0) or np.any(r > MAX_FEEDBACK):
             raise ValueError(f"feedback (r) must be in [0, {MAX_FEEDBACK}] (d_j^r must stay a finite float), "
                              f"got {self.feedback!r}")
@@ -155,8 +143,8 @@ class TrialOfferMarketConfig:
                 raise ValueError(f"feedback must have one value per user type ({T}), got {r.size}")
 
     def _check_arrays(self) -> None:
-        v = np.asarray(self.appeal, dtype=np.float64)
-        q = np.asarray(self.quality, dtype=np.float64)
+        v = as_float_array(self.appeal, "appeal", "a 2-D (types, items) array of numbers >= 0")
+        q = as_float_array(self.quality, "quality", "a (types, items) array of probabilities")
         if v.ndim != 2 or v.shape[0] < 1 or v.shape[1] < 1:
             raise ValueError(f"appeal must be a 2-D (types, items) array, got shape {v.shape}")
         if q.shape != v.shape:
@@ -166,7 +154,7 @@ class TrialOfferMarketConfig:
         if not np.all(np.isfinite(q)) or np.any(q < 0) or np.any(q > 1):
             raise ValueError("quality (q) must be probabilities in [0, 1]")
         if self.type_weights is not None:
-            w = np.asarray(self.type_weights, dtype=np.float64)
+            w = as_float_array(self.type_weights, "type_weights", "one weight >= 0 per type, summing to 1")
             if w.shape != (v.shape[0],):
                 raise ValueError(f"type_weights must have one value per type ({v.shape[0]}), got shape {w.shape}")
             if not np.all(np.isfinite(w)) or np.any(w < 0) or abs(w.sum() - 1.0) > 1e-9:
@@ -183,8 +171,7 @@ class TrialOfferMarketConfig:
 
 def make_config(preset: str = "synthetic-heterogeneous", **overrides: Any) -> TrialOfferMarketConfig:
     """The preset's defaults with ``overrides`` applied (unknown names raise TypeError)."""
-    if preset not in PRESETS:
-        raise ValueError(f"preset must be one of {PRESETS}, got {preset!r}")
+    check_choice(preset, "preset", PRESETS)
     names = {f.name for f in dataclasses.fields(TrialOfferMarketConfig)}
     bad = sorted(set(overrides) - names)
     if bad:

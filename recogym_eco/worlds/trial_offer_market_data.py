@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from recogym_eco.data.mf import cache_dir
+
 __all__ = [
     "POSITION_FACTORS",
     "MarketInstance",
@@ -100,13 +102,6 @@ def pooled_instance(inst: MarketInstance) -> MarketInstance:
 _MEMO: dict[str, MarketInstance] = {}
 
 
-def _cache_dir(explicit: str | None) -> Path:
-    import os
-
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("RECOGYM_ECO_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "recogym_eco"
 
 
 def _group_mean(onehot: np.ndarray, values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +127,7 @@ def movielens_instance(path: str | None, num_types: int, unseen_only: bool = Fal
     key = hashlib.sha1(key_src.encode()).hexdigest()[:16]
     if key in _MEMO:
         return _MEMO[key]
-    file = _cache_dir(mf_cache) / f"trial_offer_market_{key}.npz"
+    file = cache_dir(mf_cache) / f"trial_offer_market_{key}.npz"
     if file.exists():
         z = np.load(file)
         inst = MarketInstance(type_weights=z["type_weights"], appeal=z["appeal"], quality=z["quality"])

@@ -378,8 +378,8 @@ def test_movielens_demand_from_the_fixture(factorisation):
 
 
 @pytest.mark.parametrize("kw,exc,match", [
-    (dict(num_producers=0), ValueError, "num_producers must be >= 1"),
-    (dict(num_producers=2.5), TypeError, "num_producers must be an int"),
+    (dict(num_producers=0), ValueError, "num_producers must be an int >= 1, got 0"),
+    (dict(num_producers=2.5), ValueError, "num_producers must be an int"),
     (dict(temperature=-1.0, tau_min=0.0), ValueError, "temperature must be a finite number >= 0"),
     (dict(temperature=float("nan")), ValueError, "temperature must be a finite number"),
     (dict(temperature=5.0), ValueError, r"temperature must lie in \[tau_min, tau_max\]"),

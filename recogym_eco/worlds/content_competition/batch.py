@@ -31,6 +31,7 @@ import numpy as np
 
 from recogym_eco.components.groups import group_means
 from recogym_eco.components.metrics import gini, shannon_entropy
+from recogym_eco.components.validation import check_choice
 
 from .config import ACCEPT_TOL, ContentCompetitionConfig, check_weights
 from .engine_compiled import CompiledEngine, load_kernels
@@ -55,8 +56,7 @@ def resolve_engine(engine: str, config: ContentCompetitionConfig, num_worlds: in
     ``"auto"`` is ``"compiled"`` for ball strategy sets with distance relevance when numba imports,
     else ``"numpy"`` (silently only when the configuration rules the compiled engine out).
     """
-    if not isinstance(engine, str) or engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(map(repr, ENGINES))}")
+    check_choice(engine, "engine", ENGINES)
     if engine == "dense":
         if num_worlds != 1:
             raise ValueError(f"the dense reference engine runs one world at a time, got num_worlds={num_worlds}")

@@ -9,11 +9,12 @@ MovieLens-1m instance of Section 5.2.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from recogym_eco.components.validation import check_choice, check_int, check_real, is_collection, is_int, require
 
 __all__ = [
     "ACCEPT_TOL",
@@ -37,14 +38,6 @@ ACCEPT_TOL = 1e-12  # LBR keeps a proposal when u_new >= u_old - ACCEPT_TOL
 
 SYNTHETIC_CLUSTER_SIZES: tuple[int, ...] = tuple(10 * c for c in (100, 50, 20, 10, 10, 5, 2, 1, 1, 1))
 TOY_USERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -86,40 +79,20 @@ class ContentCompetitionConfig:
     mf_cache: str | None = None
 
     def __post_init__(self) -> None:
-        def _int(name: str, lo: int) -> None:
-            v = getattr(self, name)
-            if not _is_int(v) or v < lo:
-                raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
-            object.__setattr__(self, name, int(v))
-
-        def _pos(name: str, allow_zero: bool = False) -> None:
-            v = getattr(self, name)
-            ok = _is_real(v) and math.isfinite(float(v)) and (float(v) > 0 or (allow_zero and float(v) == 0))
-            if not ok:
-                raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, got {v!r}")
-            object.__setattr__(self, name, float(v))
-
-        def _choice(name: str, allowed: tuple[str, ...]) -> None:
-            v = getattr(self, name)
-            if not isinstance(v, str) or v not in allowed:
-                raise ValueError(f"unknown {name} {v!r}; allowed: {', '.join(map(repr, allowed))}")
-
-        _choice("preset", PRESETS)
-        _choice("mechanism", MECHANISMS)
-        _choice("relevance", RELEVANCES)
-        _choice("lbr_evaluate", LBR_EVALUATE)
+        for name, allowed in (("preset", PRESETS), ("mechanism", MECHANISMS), ("relevance", RELEVANCES),
+                              ("lbr_evaluate", LBR_EVALUATE)):
+            check_choice(getattr(self, name), name, allowed)
         for name, lo in (("num_creators", 1), ("dim", 1), ("top_k", 1), ("epoch_length", 1), ("horizon", 1),
                          ("num_groups", 1), ("num_common_items", 0), ("num_private_items", 0),
                          ("min_user_ratings", 1), ("mf_dim", 1)):
-            _int(name, lo)
+            object.__setattr__(self, name, check_int(getattr(self, name), name, low=lo))
         for name in ("beta", "eta", "relevance_peak", "relevance_scale", "strategy_radius", "w_max"):
-            _pos(name)
+            object.__setattr__(self, name, check_real(getattr(self, name), name, low=0, low_open=True))
         for name in ("cluster_std", "init_std", "w_min"):
-            _pos(name, allow_zero=True)
+            object.__setattr__(self, name, check_real(getattr(self, name), name, low=0))
         for name in ("movielens_path", "mf_cache"):
             v = getattr(self, name)
-            if v is not None and not isinstance(v, str):
-                raise ValueError(f"{name} must be a path string or None, got {v!r}")
+            require(v is None or isinstance(v, str), name, "a path string or None", v)
         if self.w_min > self.w_max:
             raise ValueError(f"w_min must be <= w_max, got w_min={self.w_min}, w_max={self.w_max}")
         if not (self.w_min <= 1.0 <= self.w_max):
@@ -131,9 +104,8 @@ class ContentCompetitionConfig:
                 f"horizon must be >= epoch_length, got horizon={self.horizon}, epoch_length={self.epoch_length}"
             )
         sizes = self.cluster_sizes
-        if (isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) == 0
-                or not all(_is_int(s) and s >= 1 for s in sizes)):
-            raise ValueError(f"cluster_sizes must be a non-empty tuple of positive ints, got {sizes!r}")
+        require(is_collection(sizes) and len(sizes) > 0 and all(is_int(s) and s >= 1 for s in sizes),
+                "cluster_sizes", "a non-empty tuple of positive ints", sizes)
         object.__setattr__(self, "cluster_sizes", tuple(int(s) for s in sizes))
         peak = self.relevance_peak if self.relevance == "distance" else 1.0
         smallest_beta = self.beta * (self.w_min if self.mechanism == "SMT" else 1.0)
@@ -203,8 +175,7 @@ def make_config(preset: str = "synthetic", **overrides: Any) -> ContentCompetiti
     An unknown preset or any invalid value raises ``ValueError``; an unknown parameter name raises
     ``TypeError`` (as a function call with an unexpected keyword would).
     """
-    if not isinstance(preset, str) or preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; allowed: {', '.join(map(repr, PRESETS))}")
+    check_choice(preset, "preset", PRESETS)
     names = {f.name for f in dataclasses.fields(ContentCompetitionConfig)}
     bad = sorted(set(overrides) - names)
     if bad:
@@ -214,10 +185,7 @@ def make_config(preset: str = "synthetic", **overrides: Any) -> ContentCompetiti
     kw.update(overrides)
     if preset == "movielens":
         # embeddings are [factors, 1] for users and [factors, item bias] for movies (see data.mf)
-        mf_dim = kw.get("mf_dim", 32)
-        if not _is_int(mf_dim) or mf_dim < 1:
-            raise ValueError(f"mf_dim must be an int >= 1, got {mf_dim!r}")
-        kw["dim"] = int(mf_dim) + 1
+        kw["dim"] = check_int(kw.get("mf_dim", 32), "mf_dim", low=1) + 1
     return ContentCompetitionConfig(**kw)
 
 
