@@ -226,16 +226,19 @@ def test_progress_bar_total_is_what_ppo_runs(capsys):
 # ---------------------------------------------------------------------------- worker threads
 
 
-def test_worker_env_factory_sets_one_torch_thread():
+def test_worker_env_factory_sets_one_torch_thread(monkeypatch):
+    import threadpoolctl
     import torch
 
     from recogym_eco.train.train_lore import SingleThreadEnvFactory
 
+    blas_limits = []  # recorded, not applied: the limit would otherwise outlive this test in this process
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits", lambda limits: blas_limits.append(limits))
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(max(2, before))
         made = SingleThreadEnvFactory(lambda: "env")()
-        assert made == "env" and torch.get_num_threads() == 1
+        assert made == "env" and torch.get_num_threads() == 1 and blas_limits == [1]
     finally:
         torch.set_num_threads(before)
 
