@@ -97,6 +97,16 @@ ENVIRONMENTS: tuple[EnvEntry, ...] = (
                   initial_purchases=(1, 5), instance_seed=(0, 7), engine=("numba", "numpy")),
     ),
     EnvEntry(
+        gym_id="recogym_eco/UserDynamics-v0",
+        entry_point="recogym_eco.envs.user_dynamics:UserDynamicsEnv",
+        defaults=dict(preset="topics-dynamic"),
+        test_kwargs=dict(preset="topics-dynamic", num_users=30, num_items=40, horizon=10, on_masked="resample"),
+        fuzz=dict(preset=("topics-static", "topics-dynamic", "latent-static", "latent-dynamic"),
+                  num_users=(2, 5, 30), num_items=(2, 3, 40), rating_frequency=(0.5, 1.0), noise=(0.0, 0.5, 5.0),
+                  affinity_change=(0.0, 0.1, 1.0), boredom_penalty=(0.0, 1.0, 10.0), num_init_ratings=(0, 1),
+                  horizon=(1, 10)),
+    ),
+    EnvEntry(
         gym_id="recogym_eco/ExposureGame-v0",
         entry_point="recogym_eco.envs.exposure_game:ExposureGameEnv",
         pettingzoo_module="recogym_eco.envs.exposure_game_v0",

@@ -20,7 +20,8 @@ def test_sb3_make_vec_env_with_its_default_render_mode(gym_id):
 
     venv = make_vec_env(gym_id, n_envs=2, env_kwargs=ROWS[gym_id].test_kwargs)
     obs = venv.reset()
-    assert obs.shape[0] == 2
+    first = next(iter(obs.values())) if isinstance(obs, dict) else obs  # Dict spaces give a dict of batches
+    assert first.shape[0] == 2
     venv.step([venv.action_space.sample() for _ in range(2)])
     venv.close()
 
@@ -31,7 +32,8 @@ def test_gymnasium_make_vec_sync(gym_id):
     obs, _ = venv.reset(seed=0)
     venv.step(venv.action_space.sample())
     venv.close()
-    assert len(obs) == 2
+    first = next(iter(obs.values())) if isinstance(obs, dict) else obs
+    assert len(first) == 2
 
 
 SUBPROC = """
