@@ -24,7 +24,6 @@ comes only from the caller's ``np.random.Generator``.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -274,13 +273,6 @@ class LatentUsers:
         return np.zeros(0)
 
 
-def _cache_dir(explicit: str | None) -> Path:
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("RECOGYM_ECO_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "recogym_eco"
-
-
 _MEMO: dict[str, dict[str, Any]] = {}
 
 
@@ -292,7 +284,7 @@ def fit_movielens_latent(path: str | None = None, dim: int = 32, reg: float = 0.
     ``item_factors`` and ``rmse`` (mean 5-fold held-out RMSE of the same fit, predictions clipped to
     [1, 5]; NaN when ``with_cv`` is False). Cached as ``.npz`` keyed on the data file and the fit.
     """
-    from recogym_eco.data.mf import cross_validated_rmse, fit_als
+    from recogym_eco.data.mf import cache_dir, cross_validated_rmse, fit_als
     from recogym_eco.data.movielens import find_movielens, load_movielens
 
     src = find_movielens(path)
@@ -300,7 +292,7 @@ def fit_movielens_latent(path: str | None = None, dim: int = 32, reg: float = 0.
     key = hashlib.sha1(key_src.encode()).hexdigest()[:16]
     if key in _MEMO:
         return _MEMO[key]
-    file = _cache_dir(cache) / f"user_dynamics_mf_{key}.npz"
+    file = cache_dir(cache) / f"user_dynamics_mf_{key}.npz"
     if file.exists():
         z = np.load(file)
         data: dict[str, Any] = {k: z[k] for k in z.files}
