@@ -48,7 +48,7 @@ ENV_ID = "recogym_eco/CreatorSuggestion-v0"
 #: Rollout state left out of a saved model (``PPO.load`` rebuilds it on the next ``learn``).
 SHIP_EXCLUDE = ("_last_obs", "_last_original_obs", "_last_episode_starts", "ep_info_buffer", "ep_success_buffer")
 
-#: Policy network: small on purpose (~8k parameters, a ~0.1 MB zip): the per-creator network runs on
+#: Policy network: small on purpose (8-11k parameters, a 150-190 KB zip): the per-creator network runs on
 #: batch x creators rows, so its width sets the update cost at 200+ creators.
 LORE_POLICY_KWARGS: dict[str, Any] = dict(
     embed_dim=32,
