@@ -85,7 +85,7 @@ def fuzz(gym_id: str, examples: int):
 
 @pytest.mark.parametrize("gym_id", ROWS)
 def test_fuzz_fast(gym_id):
-    fuzz(gym_id, 15)
+    fuzz(gym_id, 40)
 
 
 @pytest.mark.slow
