@@ -75,7 +75,9 @@ ENVIRONMENTS: tuple[EnvEntry, ...] = (
                   freshness_window=(1, 3), exclude_seen=(True, False), initial_genre_skew=(None, 0.0, 2.0, 50.0),
                   skill_growth=(0.0, 0.1, 1.0), skill_decay=(0.0, 0.01, 1.0), skill_range=((0.4, 0.8), (1e-6, 1e-6)),
                   feedback_explore=(0.0, 0.1, 1.0), feedback_temperature=(1e-3, 1.0, 1e3), mf_lr=(0.05, 5.0),
-                  mf_steps=(1, 3), observation=("paper", "log"), log_units=("counts", "shares")),
+                  mf_steps=(1, 3), observation=("paper", "log"), log_units=("counts", "shares"),
+                  user_drift=(0.0, 0.1, 1.0), boredom_memory=(0, 2, 5), boredom_threshold=(1, 2),
+                  boredom_penalty=(0.0, 0.5, 1.0)),
     ),
     EnvEntry(
         gym_id="recogym_eco/ContentCompetition-v0",

@@ -67,9 +67,10 @@ class OracleRecommender:
 
     def score(self, world: Any, users: np.ndarray, slots: np.ndarray,
               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """A[u, g] = theta[u, g] (noisy if ``noise`` > 0), b_i = quality_i * jitter_i."""
+        """A[u, g] = theta[u, g] (noisy if ``noise`` > 0), b_i = quality_i * jitter_i; theta is the
+        propensity users click with this round (``world.click_propensity``: boredom included)."""
         jitter = tie_jitter(rng, slots.size)
-        affinity = world.preferences[users]
+        affinity = world.click_propensity(users)
         if self.noise > 0:
             affinity = np.clip(affinity + rng.normal(0.0, self.noise, affinity.shape), 0.0, 1.0)
         return affinity, world.item_quality.ravel()[slots] * jitter

@@ -46,14 +46,16 @@ def drift_topics(preferences: np.ndarray, users: np.ndarray, topics: np.ndarray,
     """Affinity drift in place (seed 002, Section 2.3, topics-dynamic).
 
     For each (u, k) pair: pi(u, k) <- clip(pi(u, k) + a), pi(u, k') <- clip(pi(u, k') - a / (K - 1))
-    for k' != k, clip to ``bounds``. ``users`` must be distinct.
+    for k' != k, clip to ``bounds``. ``users`` must be distinct. With a single topic (K = 1) there
+    is no other topic to lower.
     """
     if change == 0.0:
         return
     K = preferences.shape[1]
     rows = preferences[users]
     chosen = rows[np.arange(users.size), topics] + change
-    rows -= change / (K - 1)
+    if K > 1:
+        rows -= change / (K - 1)
     rows[np.arange(users.size), topics] = chosen
     np.clip(rows, bounds[0], bounds[1], out=rows)
     preferences[users] = rows

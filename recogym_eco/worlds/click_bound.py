@@ -12,7 +12,8 @@ before any action. Summing over ranks, users and the T rounds::
 
 It ignores every constraint that only lowers clicks (supply actually made, trust, churn, items a
 user has seen), so it bounds every policy; a policy's share of it says how much headroom is left.
-Early termination (every creator gone) only lowers the left side.
+Early termination (every creator gone) only lowers the left side. Boredom only lowers theta; with
+``user_drift`` > 0 theta can rise to 1 over an episode, so the bound then takes max_g theta[u, g] <= 1.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def round_click_upper_bound(world: Any) -> float:
     """The bound on one round's expected clicks (see the module docstring), read after ``world.reset``."""
     cfg = world.config
     qmax = np.ones(cfg.num_genres) if cfg.skill_growth > 0 else world.base_skill.max(axis=0)
-    best = (world.preferences * qmax[None, :]).max(axis=1)
+    theta = world.preferences if cfg.user_drift == 0 else np.ones_like(world.preferences)
+    best = (theta * qmax[None, :]).max(axis=1)
     return float((world.user_activity * best).sum() * position_bias(cfg.slate_size).sum())
 
 

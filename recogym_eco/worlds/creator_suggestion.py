@@ -24,6 +24,12 @@ skewed initial supply, skill that grows with practice and decays without, relati
 platform's logs in absolute counts; the creator model may also see what the platform showed and
 what was clicked per genre (its optional ``observe_platform(shown, clicked)``).
 
+Off by default on both ids (:mod:`recogym_eco.worlds.creator_user_dynamics`): users whose
+propensities drift toward the genres they click (``user_drift``) and who tire of genres shown too
+often (``boredom_memory``, ``boredom_threshold``, ``boredom_penalty``), RecLab's topics-dynamic users
+(seed 002, Section 2.3). In step 4 the click probability then uses the bored propensity, and after
+the clicks theta drifts and the slates enter the users' memories.
+
 The whole state is a handful of arrays over creators, users and the (window, creator) item pool, so
 a step is a few NumPy passes and many worlds can later share a leading axis.
 """
@@ -55,6 +61,7 @@ from recogym_eco.components.validation import (
     require,
 )
 from recogym_eco.worlds import creator_dynamics as dyn
+from recogym_eco.worlds import creator_user_dynamics as udyn
 
 PREFERENCE_SOURCES = ("synthetic", "movielens")
 OBSERVATIONS = ("paper", "log")
@@ -115,6 +122,10 @@ class CreatorSuggestionConfig:
     mf_lr: float = 0.2
     mf_steps: int = 3
     mf_reg: float = 0.01
+    user_drift: float = 0.0
+    boredom_memory: int = 0
+    boredom_threshold: int = 1
+    boredom_penalty: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("num_creators", "num_users", "num_genres", "slate_size", "horizon", "churn_patience",
@@ -132,6 +143,7 @@ class CreatorSuggestionConfig:
         RECOMMENDERS.check(self.recommender, "recommender")
         check_choice(self.observation, "observation", OBSERVATIONS)
         dyn.check_v1_fields(self)
+        udyn.check_user_dynamics_fields(self)
         allowed = "a pair (alpha, beta) of finite positive numbers"
         prior = check_pair(self.trust_prior, "trust_prior", allowed)
         require(all(is_finite_real(v) and v > 0 for v in prior), "trust_prior", allowed, self.trust_prior)
@@ -288,11 +300,24 @@ class CreatorSuggestionWorld:
         self.item_quality = np.zeros((W, C))
         self.item_clicks = np.zeros((W, C))
         self.item_impressions = np.zeros((W, C))
+        self.shown_genres = np.full((U, cfg.boredom_memory, cfg.slate_size), -1, dtype=np.int64)
+        self.shown_position = np.zeros(U, dtype=np.int64)
         self.round_index = 0
         self.done = self.terminated = self.truncated = False
         if self.ranker is not None:
             self.ranker.reset(C)
         self.recommender.reset(self)
+
+    def click_propensity(self, users: np.ndarray) -> np.ndarray:
+        """(n, G) the propensities theta[u, g] the users click with this round: theta itself, or with
+        boredom on max(theta - lambda, 0) for the genres u is bored of
+        (:func:`creator_user_dynamics.bored_propensity`)."""
+        theta = self.preferences[users]
+        cfg = self.config
+        if cfg.boredom_memory == 0 or cfg.boredom_penalty == 0:
+            return theta
+        bored = udyn.bored_genres(self.shown_genres[users], cfg.num_genres, cfg.boredom_threshold)
+        return udyn.bored_propensity(theta, bored, cfg.boredom_penalty)
 
     # ------------------------------------------------------------------ platform's knowledge
     def trust_estimate(self) -> np.ndarray:
@@ -457,9 +482,13 @@ class CreatorSuggestionWorld:
         self.seen_slot[users, slot] = np.where(shown, items, -1)
         self.seen_serial[users, slot] = self.item_serial.ravel()[items]
         genre = self.item_genre.ravel()[items]
-        p_click = self.preferences[users[:, None], genre] * self.item_quality.ravel()[items] * self._bias[None, :]
+        theta = self.click_propensity(users)
+        p_click = theta[np.arange(users.size)[:, None], genre] * self.item_quality.ravel()[items] * self._bias[None, :]
         clicked = shown & (rng.random(slates.shape) < p_click)
         self.recommender.observe(self, users, items, shown, clicked)
+        udyn.drift_preferences(self.preferences, users, genre, clicked, cfg.user_drift)
+        if cfg.boredom_memory > 0:
+            udyn.remember_slates(self.shown_genres, self.shown_position, users, genre, shown)
 
         # 5. rewards, histories, churn
         creator_of = items % C
