@@ -1,15 +1,20 @@
 """Reproduce seed 000's Figures 1-3 on recogym_eco's ContentCompetition environment.
 
 * ``--preset toy``: Figure 1. Creator paths under LBR with no intervention and with the centre user's
-  weight halved (UIR, w = (0.5, 1, 1, 1, 1)), for the printed (beta, K) = (10, 3) and for
-  beta = 0.1 (the reading of "beta = 10" as an inverse temperature), over ``--seeds`` seeds.
-  Outputs ``toy_paths_<tag>.png``, ``toy_runs.csv``.
+  weight halved (UIR, w = (0.5, 1, 1, 1, 1)), first for the preset ``toy-beta0.1`` (beta = 0.1: the
+  printed "beta = 10" read as an inverse temperature, the reading under which s_i = x_i is
+  welfare-optimal and an equilibrium, as the paper states), then for ``toy`` (beta = 10 as printed),
+  K = 3, over ``--seeds`` seeds. Outputs ``toy_paths_beta0.1.png``, ``toy_paths_printed.png``,
+  ``toy_runs.csv``.
 * ``--preset synthetic`` / ``--preset movielens``: Figures 2 and 3. For every seed (an independently
   sampled world) and mechanism in ``--mechanisms``, one full episode of the Gymnasium env
   (``horizon / epoch_length`` epochs) with the platform following :class:`recogym_eco.agents.reweight.Reweight`
   (``none`` keeps w = 1); seeds run side by side in one process (``--batch``). Outputs ``<preset>_welfare.csv`` (welfare per epoch), ``<preset>_groups.csv`` (final weights
   and group utilities by group rank), ``<preset>_summary.csv`` and ``<preset>_figure.png`` (welfare
-  curves with one-sigma bands, final group weights, final group utilities by group size).
+  curves with one-sigma bands, final group weights, final group utilities by group size). The
+  synthetic preset also writes ``synthetic_clusters.csv`` and adds the paper's per-cluster axis to
+  the figure: final weights and utilities by the generating clusters (the ten Gaussian clusters of
+  Section 5.1.1, which the k-means groups only approximate); MovieLens has no generating clusters.
 
 Runs are independent processes (``--workers``), so results do not depend on the worker count.
 Example: ``recogym-eco competition --preset synthetic --seeds 10 --workers 2``.
@@ -35,10 +40,15 @@ HATCHES = ("", "//", "..", "xx")
 # ------------------------------------------------------------------------------------------ toy
 
 
-def toy_run(seed: int, beta: float, top_k: int, centre_weight: float, eta: float, horizon: int) -> dict:
+TOY_SETTINGS = (("toy-beta0.1", "beta0.1"), ("toy", "printed"))  # (preset, file tag), the new reading first
+
+
+def toy_run(seed: int, preset: str, centre_weight: float, eta: float, horizon: int) -> dict:
+    """One toy episode of ``preset`` (``toy`` or ``toy-beta0.1``), UIR with w = (centre_weight, 1, 1, 1, 1)."""
     from recogym_eco.worlds.content_competition import ContentCompetitionWorld, make_config
 
-    cfg = make_config("toy", mechanism="UIR", beta=beta, top_k=top_k, eta=eta, horizon=horizon, epoch_length=1)
+    cfg = make_config(preset, mechanism="UIR", eta=eta, horizon=horizon, epoch_length=1)
+    beta, top_k = cfg.beta, cfg.top_k
     world = ContentCompetitionWorld(cfg)
     world.reset(np.random.default_rng(seed))
     world.set_weights(np.array([centre_weight, 1.0, 1.0, 1.0, 1.0]))
@@ -49,7 +59,7 @@ def toy_run(seed: int, beta: float, top_k: int, centre_weight: float, eta: float
     served = dist.min(1) < 0.25
     # welfare with the default reward (w = 1) is what users get: UIR changes rewards, not matching
     return {
-        "seed": seed, "beta": beta, "top_k": top_k, "centre_weight": centre_weight,
+        "seed": seed, "preset": preset, "beta": beta, "top_k": top_k, "centre_weight": centre_weight,
         "welfare": world.welfare(), "user_utility": world.user_utilities(), "served": served,
         "nearest_creator_distance": dist.min(1), "trajectory": traj,
     }
@@ -100,30 +110,36 @@ def run_toy(args: argparse.Namespace, out: Path) -> None:
     import matplotlib.pyplot as plt
     from tqdm import tqdm
 
-    settings = [(10.0, 3, "printed"), (0.1, 3, "beta0.1")]
     rows = []
-    jobs = [(s, b, k, tag, w) for b, k, tag in settings for w in (1.0, 0.5) for s in range(args.seeds)]
+    jobs = [(s, preset, tag, w) for preset, tag in TOY_SETTINGS for w in (1.0, 0.5)
+            for s in range(args.seeds)]
     results = {}
-    for s, b, k, tag, w in tqdm(jobs, desc="toy"):
-        r = toy_run(s, b, k, w, args.toy_eta, args.toy_horizon)
+    for s, preset, tag, w in tqdm(jobs, desc="toy"):
+        r = toy_run(s, preset, w, args.toy_eta, args.toy_horizon)
         results[(tag, w, s)] = r
-        rows.append([tag, b, k, w, s, f"{r['welfare']:.6f}", int(r["served"].sum()), int(r["served"][1:].all())]
+        rows.append([preset, r["beta"], r["top_k"], w, s, f"{r['welfare']:.6f}", int(r["served"].sum()),
+                     int(r["served"][1:].all())]
                     + [f"{u:.4f}" for u in r["user_utility"]] + [f"{d:.3f}" for d in r["nearest_creator_distance"]])
     with open(out / "toy_runs.csv", "w", newline="") as f:
         wr = csv.writer(f)
-        wr.writerow(["setting", "beta", "top_k", "centre_weight", "seed", "welfare", "users_served",
+        wr.writerow(["preset", "beta", "top_k", "centre_weight", "seed", "welfare", "users_served",
                      "all_outer_served"] + [f"pi_x{j+1}" for j in range(5)] + [f"dist_x{j+1}" for j in range(5)])
         wr.writerows(rows)
-    for b, k, tag in settings:
-        fig = toy_paths_figure({w: results[(tag, w, args.toy_plot_seed)] for w in (1.0, 0.5)}, b, k)
+    for preset, tag in TOY_SETTINGS:
+        r0 = results[(tag, 1.0, args.toy_plot_seed)]
+        by_weight = {w: results[(tag, w, args.toy_plot_seed)] for w in (1.0, 0.5)}
+        fig = toy_paths_figure(by_weight, r0["beta"], r0["top_k"])
         fig.savefig(out / f"toy_paths_{tag}.png", dpi=110, bbox_inches="tight")
         plt.close(fig)
-    for b, k, tag in settings:
+    for preset, tag in TOY_SETTINGS:
         for w in (1.0, 0.5):
-            wel = [results[(tag, w, s)]["welfare"] for s in range(args.seeds)]
-            allsv = [bool(results[(tag, w, s)]["served"][1:].all()) for s in range(args.seeds)]
-            print(f"toy {tag:8s} centre_w={w}: welfare {np.mean(wel):.4f} +- {np.std(wel):.4f}; "
-                  f"all four outer users served in {sum(allsv)}/{args.seeds} seeds")
+            rs = [results[(tag, w, s)] for s in range(args.seeds)]
+            wel = [r["welfare"] for r in rs]
+            allsv = sum(bool(r["served"][1:].all()) for r in rs)
+            served = np.mean([r["served"].sum() for r in rs])
+            print(f"toy {preset:11s} (beta={rs[0]['beta']:g}) centre_w={w}: welfare {np.mean(wel):.4f} +- "
+                  f"{np.std(wel):.4f}; users served {served:.1f}/5; all four outer users served in "
+                  f"{allsv}/{args.seeds} seeds")
 
 
 # ------------------------------------------------------------------------------------ synthetic
@@ -181,11 +197,15 @@ def batch_episodes(preset: str, mechanism: str, seeds: list[int], overrides: dic
         batch.set_weights(weights)
         grp = np.zeros((B, c.num_groups))
         wel = np.zeros(B)
+        pi_epoch = np.zeros((B, batch.m))
         for _ in range(c.epoch_length):
             accept.append(batch.creator_step())
-            wel += batch.user_utilities().mean(1)
+            pi = batch.user_utilities()
+            pi_epoch += pi
+            wel += pi.mean(1)
             grp += batch.group_utilities()
         grp /= c.epoch_length
+        pi_epoch /= c.epoch_length
         welfare.append(wel / c.epoch_length)
         welfare_default.append(default_welfare())
         if mechanism != "none":
@@ -210,8 +230,24 @@ def batch_episodes(preset: str, mechanism: str, seeds: list[int], overrides: dic
             "content_diversity": m["content_diversity"], "seconds": seconds,
             "accept_rate_last": float(np.mean([a[b] for a in accept[-c.epoch_length:]])),
             "rmse": (batch.instances[b].extra or {}).get("rmse"),
+            **cluster_view(batch.instances[b].extra, pi_epoch[b], batch.weights[b][batch.labels[b]]),
         })
     return out
+
+
+def cluster_view(extra: dict | None, pi: np.ndarray, user_weight: np.ndarray) -> dict:
+    """Final utility and weight by generating cluster (seed 000, Section 5.1.1: the ten Gaussian
+    clusters the synthetic users are drawn from), or {} where the instance has none (MovieLens).
+
+    ``cluster_utility`` = mean of the last epoch's pi(x) over the cluster's users; ``cluster_weight`` =
+    mean over its users of the weight of their k-means group; ``cluster_size`` = users per cluster.
+    """
+    truth = (extra or {}).get("true_cluster")
+    if truth is None:
+        return {}
+    sizes = np.bincount(truth)
+    return {"cluster_size": sizes, "cluster_utility": np.bincount(truth, weights=pi) / sizes,
+            "cluster_weight": np.bincount(truth, weights=user_weight) / sizes}
 
 
 def _job(args: tuple) -> list[dict]:
@@ -266,6 +302,15 @@ def write_results(preset: str, results: list[dict], out: Path, wall: float) -> N
             for rank, g in enumerate(order):
                 wr.writerow([r["mechanism"], r["seed"], rank, f"{r['group_share'][g]:.5f}", f"{r['weights'][g]:.4f}",
                              f"{r['group_utility'][g]:.5f}", f"{r['group_utility_default'][g]:.5f}"])
+    if all("cluster_utility" in r for r in results):
+        with open(out / f"{preset}_clusters.csv", "w", newline="") as f:
+            wr = csv.writer(f)
+            wr.writerow(["mechanism", "seed", "cluster", "cluster_size", "final_mean_weight",
+                         "final_cluster_utility"])
+            for r in results:
+                columns = zip(r["cluster_size"], r["cluster_weight"], r["cluster_utility"])
+                for k, (n, w, u) in enumerate(columns):
+                    wr.writerow([r["mechanism"], r["seed"], k + 1, int(n), f"{w:.4f}", f"{u:.5f}"])
     summary = []
     base = {r["seed"]: r for r in results if r["mechanism"] == "none"}
     for m in mechs:
@@ -303,7 +348,9 @@ def write_results(preset: str, results: list[dict], out: Path, wall: float) -> N
 def competition_figure(preset: str, results: list[dict]):
     """Figures 2-3 of seed 000: (a) welfare per epoch (mean ± 1 sd over seeds) under the deployed
     matching, (a') under the default (beta, K), (b) final group weights, (c) final group utilities,
-    groups ordered by size. Each mechanism has its own colour, line style, marker and bar hatch; a
+    groups ordered by size; where every result has ``cluster_*`` entries (:func:`cluster_view`), a
+    second row with the paper's per-cluster axis: (d) final mean weight and (e) final utility of each
+    generating cluster. Each mechanism has its own colour, line style, marker and bar hatch; a
     mechanism whose curve equals an earlier one's says so in the legend, which sits outside the panels."""
     import matplotlib
 
@@ -313,7 +360,10 @@ def competition_figure(preset: str, results: list[dict]):
     from recogym_eco.train.plotting import coincident, series_style
 
     mechs = [m for m in MECHS if any(r["mechanism"] == m for r in results)]
-    fig, axes = plt.subplots(1, 4, figsize=(22, 4.8), layout="constrained")
+    clusters = all("cluster_utility" in r for r in results)
+    fig = plt.figure(figsize=(22, 9.8 if clusters else 4.8), layout="constrained")
+    grid = fig.add_gridspec(2 if clusters else 1, 4)
+    axes = [fig.add_subplot(grid[0, j]) for j in range(4)]
     panels = (("welfare", axes[0], "a"), ("welfare_default", axes[1], "a'"))
     curves = {key: [np.stack([r[key] for r in results if r["mechanism"] == m]) for m in mechs] for key, _, _ in panels}
     same = {key: coincident([c.mean(0) for c in curves[key]]) for key, _, _ in panels}
@@ -354,11 +404,42 @@ def competition_figure(preset: str, results: list[dict]):
         ax.set_title(t)
     axes[2].set_ylabel("final weight w_g (mean +- 1 sd)")
     axes[3].set_ylabel("final group utility (mean)")
+    if clusters:
+        cluster_panels(fig, grid, mechs, results)
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8, title="welfare (a, a')")
-    fig.legend(*axes[3].get_legend_handles_labels(), loc="outside right lower", fontsize=8, title="groups (b, c)")
+    fig.legend(*axes[3].get_legend_handles_labels(), loc="outside right lower", fontsize=8,
+               title="groups (b, c)" + (", clusters (d, e)" if clusters else ""))
     seeds = len(results) // max(1, len(mechs))
     fig.suptitle(f"ContentCompetition '{preset}': {seeds} seed{'s' if seeds != 1 else ''}")
     return fig
+
+
+def cluster_panels(fig, grid, mechs: list[str], results: list[dict]) -> None:
+    """Panels (d) and (e) of :func:`competition_figure`: final mean weight (mean +- 1 sd over seeds) and
+    final utility of every generating cluster, clusters in the preset's order (largest first)."""
+    sizes = np.mean([r["cluster_size"] for r in results], axis=0)
+    C = len(sizes)
+    ax_w, ax_u = fig.add_subplot(grid[1, 0:2]), fig.add_subplot(grid[1, 2:4])
+    width = 0.8 / max(1, len(mechs))
+    for j, m in enumerate(mechs):
+        rs = [r for r in results if r["mechanism"] == m]
+        Wt = np.stack([r["cluster_weight"] for r in rs])
+        Gu = np.stack([r["cluster_utility"] for r in rs])
+        xs = np.arange(C) + (j - (len(mechs) - 1) / 2) * width
+        if m != "none":
+            hatch = HATCHES[MECHS.index(m) % len(HATCHES)]
+            ax_w.bar(xs, Wt.mean(0), width, yerr=Wt.std(0), color=COLORS[m], hatch=hatch)
+            ax_u.bar(xs, Gu.mean(0), width, color=COLORS[m], hatch=hatch)
+        else:
+            ax_u.plot(np.arange(C), Gu.mean(0), "--", marker="o", color=COLORS[m])
+    for ax, t in ((ax_w, "(d) final mean weight of each generating cluster's users"),
+                  (ax_u, "(e) final utility of each generating cluster")):
+        ax.set_xticks(np.arange(C))
+        ax.set_xticklabels([f"c{k + 1}\n({n:g})" for k, n in enumerate(sizes)], fontsize=8)
+        ax.set_xlabel("generating cluster (users), largest first")
+        ax.set_title(t)
+    ax_w.set_ylabel("mean weight of its users (mean +- 1 sd)")
+    ax_u.set_ylabel("mean user utility (mean over seeds)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,7 +18,7 @@
   ``creator_utility_mean``, ``accept_rate``, ``weights``, ``epoch``, ``creator_steps``, ``engine`` (the
   engine evaluating the creators' proposals: ``"compiled"``, ``"numpy"`` or ``"dense"``).
 
-``engine`` (default ``"auto"``): ``"compiled"`` (numba; toy and synthetic presets), ``"numpy"``,
+``engine`` (default ``"auto"``): ``"compiled"`` (numba; toy, toy-beta0.1 and synthetic presets), ``"numpy"``,
 ``"dense"`` (exact reference, slow) or ``"auto"`` (compiled where it applies, else numpy); all take
 the same decisions. A fallback is announced by an ``EngineFallbackWarning``.
 

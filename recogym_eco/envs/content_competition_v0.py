@@ -26,7 +26,8 @@ runs pure LBR dynamics, and a caller may drive any subset of creators. (3) Rewar
 are computed on the new profile.
 
 **Arguments**: every field of :class:`recogym_eco.worlds.content_competition.ContentCompetitionConfig`
-(``preset`` selects the defaults: ``"toy"``, ``"synthetic"``, ``"movielens"``), plus ``max_cycles``
+(``preset`` selects the defaults: ``"toy"``, ``"toy-beta0.1"``, ``"synthetic"``, ``"movielens"``), plus
+``max_cycles``
 (steps per episode, default ``horizon``), ``max_move`` (largest creator displacement per coordinate,
 default ``eta``), ``render_mode`` (``"ansi"``, ``"rgb_array"`` or None) and ``engine`` (``"auto"``, ``"compiled"``,
 ``"numpy"`` or ``"dense"``; a step in which some creator's action is given runs on ``"numpy"``). Full parameter table and metrics:

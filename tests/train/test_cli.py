@@ -405,3 +405,72 @@ def test_competition_figure_labels_every_axis_and_names_coinciding_mechanisms():
     assert all(_right_of_axes(curves, ax) for ax in fig.axes)
     _inside(fig)
     plt.close(fig)
+
+
+def _cluster_results(clusters: tuple[int, ...] = (1000, 500, 200)) -> list[dict]:
+    groups = 3
+    base = {"group_share": np.array([0.5, 0.3, 0.2]), "weights": np.ones(groups),
+            "group_utility": np.full(groups, 0.4), "cluster_size": np.array(clusters)}
+    results = []
+    for seed in range(2):
+        for m in ("none", "UIR", "HMT"):
+            results.append({**base, "mechanism": m, "seed": seed, "welfare": np.array([0.5, 0.6]) + seed,
+                            "welfare_default": np.array([0.5, 0.6]) + seed,
+                            "cluster_weight": np.linspace(0.2, 3.0, len(clusters)) + seed,
+                            "cluster_utility": np.linspace(0.8, 0.3, len(clusters))})
+    return results
+
+
+def test_competition_figure_has_the_papers_per_cluster_axis():
+    """Seed 000's Figure 2 groups users by their generating cluster: panels (d) and (e) show the final
+    weights and utilities per cluster, each tick naming the cluster and its size."""
+    import matplotlib.pyplot as plt
+
+    from recogym_eco.train.competition_experiment import competition_figure
+
+    fig = competition_figure("synthetic", _cluster_results())
+    fig.canvas.draw()
+    assert len(fig.axes) == 6
+    per_cluster = [ax for ax in fig.axes if "generating cluster" in ax.get_xlabel()]
+    assert len(per_cluster) == 2
+    for ax in per_cluster:
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["c1\n(1000)", "c2\n(500)", "c3\n(200)"]
+        assert ax.get_ylabel() and ax.get_title().startswith(("(d)", "(e)"))
+    weights_ax = per_cluster[0]
+    heights = sorted(round(p.get_height(), 9) for p in weights_ax.patches)  # two mechanisms' mean weights
+    assert heights == sorted([0.7, 0.7, 2.1, 2.1, 3.5, 3.5])  # mean of seed 0 and seed 1 (+1)
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    assert all(_right_of_axes(legend, ax) for legend in fig.legends for ax in fig.axes)
+    _inside(fig)
+    plt.close(fig)
+    fig = competition_figure("movielens", [{k: v for k, v in r.items() if not k.startswith("cluster")}
+                                           for r in _cluster_results()])
+    assert len(fig.axes) == 4 and not any("cluster" in ax.get_xlabel() for ax in fig.axes)
+    plt.close(fig)
+
+
+def test_competition_cluster_view_averages_back_to_welfare_and_mean_weight():
+    """Per-cluster utilities and weights of a real (small) synthetic run, weighted by cluster size,
+    give back the run's final welfare and its mean user weight."""
+    from recogym_eco.train.competition_experiment import batch_episodes
+
+    small = dict(cluster_sizes=(12, 6, 3), num_creators=5, num_groups=3, dim=2, top_k=2, horizon=6, epoch_length=2)
+    (r,) = batch_episodes("synthetic", "UIR", [3], small, checkpoint=0)
+    sizes = r["cluster_size"]
+    np.testing.assert_array_equal(sizes, [12, 6, 3])
+    assert np.dot(sizes, r["cluster_utility"]) / 21 == pytest.approx(r["welfare"][-1], abs=1e-12)
+    mean_weight = np.dot(r["group_share"], r["weights"])
+    assert np.dot(sizes, r["cluster_weight"]) / 21 == pytest.approx(mean_weight, abs=1e-12)
+    assert not np.allclose(r["weights"], 1.0)  # Reweight moved the weights, so the check is not trivial
+
+
+def test_competition_toy_leads_with_the_toy_beta01_preset(tmp_path, capsys):
+    from recogym_eco.train.competition_experiment import main
+
+    main(["--preset", "toy", "--seeds", "1", "--toy-horizon", "3", "--out", str(tmp_path)])
+    with open(tmp_path / "toy_runs.csv") as f:
+        presets = [row["preset"] for row in csv.DictReader(f)]
+    assert presets == ["toy-beta0.1", "toy-beta0.1", "toy", "toy"]
+    assert (tmp_path / "toy_paths_beta0.1.png").exists() and (tmp_path / "toy_paths_printed.png").exists()
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("toy ")]
+    assert "toy-beta0.1 (beta=0.1)" in lines[0] and "toy         (beta=10)" in lines[2]

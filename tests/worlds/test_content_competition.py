@@ -226,6 +226,63 @@ def test_levers_map_group_weights_to_user_parameters():
             np.testing.assert_array_equal(dep["k"], np.minimum(np.ceil(4 * wx - 1e-9), 12).astype(int))
 
 
+@pytest.mark.parametrize("top_k", [12, 2**61, 2**62, 2**63 - 1, 2**64, 10**30, 10**400])
+def test_hmt_truncation_is_ceil_k_w_clamped_to_n_for_any_int_k(top_k):
+    """K(x) = min(n, max(1, ceil(K w))) in exact rational arithmetic, however large K (int64 overflowed)."""
+    from fractions import Fraction
+    from math import ceil
+
+    w = ContentCompetitionWorld(small("HMT", top_k=top_k))
+    w.reset(np.random.default_rng(0))
+    weights = np.array([0.2, 0.5, 1.0, 2.5, 5.0])
+    w.set_weights(weights)
+    exact = [min(12, max(1, ceil(top_k * Fraction(float(v))))) for v in weights]
+    np.testing.assert_array_equal(w.deployed()["k"], np.array(exact)[w.labels])
+    assert (w.deployed()["k"] == 12).all() or top_k == 12
+    w.creator_step()
+    assert np.isfinite(w.welfare()) and w.check_consistency() < 1e-12
+
+
+def test_hmt_truncation_helper_against_exact_arithmetic():
+    from fractions import Fraction
+    from math import ceil
+
+    from recogym_eco.worlds.content_competition import hmt_truncation
+
+    rng = np.random.default_rng(0)
+    w = np.concatenate([rng.uniform(0.01, 5.0, 50), [0.2, 1.0, 5.0, 1e-300, 3e38]])
+    for top_k in (1, 3, 7, 20, 2**53 + 1, 2**70, 10**320):
+        for n in (1, 5, 50, 10**6):
+            want = [min(n, max(1, ceil(top_k * Fraction(float(v)) - Fraction(1, 10**9)))) for v in w]
+            np.testing.assert_array_equal(hmt_truncation(top_k, w, n), want, err_msg=f"K={top_k}, n={n}")
+
+
+@pytest.mark.parametrize("name, value", [("w_max", 1e39), ("w_max", float("inf")), ("w_min", 1e39),
+                                         ("relevance_peak", 1e39), ("strategy_radius", 1e39)])
+def test_space_bounds_beyond_float32_are_refused_naming_the_parameter(name, value):
+    with pytest.raises(ValueError, match=rf"^{name} must be a finite number .*3.40282"):
+        small(**{name: value})
+    with pytest.raises(ValueError, match=r"^w_max must be <= 3.4028235e\+38 / max relevance"):
+        make_config("toy", w_max=3e38)  # a creator's utility (relevance 2 x w_max) would not fit a float32
+
+
+def test_largest_float32_weight_gives_finite_bounded_spaces():
+    import gymnasium as gym
+
+    from recogym_eco.envs.content_competition import ContentCompetitionEnv
+    from recogym_eco.envs.content_competition_v0 import parallel_env
+
+    big = float(np.finfo(np.float32).max)
+    env = ContentCompetitionEnv(config=small("UIR", w_max=big))
+    assert isinstance(env.action_space, gym.spaces.Box) and env.action_space.is_bounded()
+    assert np.isfinite(env.observation_space.high).all() and env.action_space.high[0] == np.float32(big)
+    env.reset(seed=0)
+    env.step(env.action_space.high)
+    par = parallel_env(config=small("UIR", w_max=big))
+    for agent in par.possible_agents:
+        assert par.action_space(agent).is_bounded() and np.isfinite(par.observation_space(agent).high).all()
+
+
 def test_uir_weight_on_a_group_pulls_content_towards_it():
     """Rewarding one (small) group 25x more than the others raises its utility and draws a creator near."""
     for seed in (0, 1):
@@ -323,6 +380,72 @@ def test_preset_defaults_follow_the_paper():
     ml = make_config("movielens")
     assert (ml.num_creators, ml.num_common_items, ml.num_private_items, ml.num_groups, ml.relevance) == (
         20, 700, 300, 15, "dot")
+
+
+def _toy_welfare_and_creator_utilities(cfg, S):
+    """Dense W = mean_x sum_i P_i sigma_i and u_i = mean_x sigma_i P_i (seed 000, Eqs. (1), (3), (6))."""
+    from recogym_eco.worlds.content_competition import TOY_USERS
+
+    sig = relevance_matrix(S, TOY_USERS, "distance", cfg.relevance_peak, cfg.relevance_scale)
+    P = match_probabilities(sig, 1.0 / cfg.beta, cfg.top_k)
+    return (P * sig).sum(1).mean(), (P * sig).mean(0)
+
+
+def test_toy_beta01_preset_is_the_toy_with_the_inverse_temperature_reading():
+    toy, cold = make_config("toy"), make_config("toy-beta0.1")
+    assert cold.beta == 0.1 and toy.beta == 10.0
+    assert {f: getattr(cold, f) for f in toy.__dataclass_fields__ if f not in ("beta", "preset")} == {
+        f: getattr(toy, f) for f in toy.__dataclass_fields__ if f not in ("beta", "preset")}
+    worlds = [ContentCompetitionWorld(c) for c in (toy, cold)]
+    for w in worlds:
+        w.reset(np.random.default_rng(4))
+    np.testing.assert_array_equal(worlds[0].X, worlds[1].X)  # same users and same starting strategies
+    np.testing.assert_array_equal(worlds[0].S, worlds[1].S)
+
+
+def test_toy_beta01_one_creator_per_user_is_welfare_optimal_and_an_equilibrium():
+    """Seed 000, Section 4.1: "welfare is maximized when each creator precisely targets a single user,
+    s_i = x_i, which also represents the PNE". Brute force: every creator's unilateral move on a grid
+    of 72 directions x 3 radii loses utility, and random joint perturbations lose welfare. Under the
+    printed toy (beta = 10: nearly uniform matching among the top 3) the same profile is no equilibrium."""
+    from recogym_eco.worlds.content_competition import TOY_USERS
+
+    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    moves = np.concatenate([r * np.stack([np.cos(angles), np.sin(angles)], 1) for r in (0.005, 0.05, 0.2)])
+    gains = {}
+    for preset in ("toy-beta0.1", "toy"):
+        cfg = make_config(preset)
+        w0, u0 = _toy_welfare_and_creator_utilities(cfg, TOY_USERS)
+        best = -np.inf
+        for i in range(5):
+            for g in moves:
+                S = TOY_USERS.copy()
+                S[i] += g
+                best = max(best, _toy_welfare_and_creator_utilities(cfg, S)[1][i] - u0[i])
+        gains[preset] = best
+        if preset == "toy-beta0.1":
+            assert w0 > 1.999  # nearly every user matched with the creator on it (sigma = 2)
+            rng = np.random.default_rng(0)
+            for _ in range(200):
+                S = TOY_USERS + rng.uniform(-0.05, 0.05, (5, 2))
+                assert _toy_welfare_and_creator_utilities(cfg, S)[0] < w0
+    assert gains["toy-beta0.1"] < 0  # no creator gains from any small move: a (local) equilibrium
+    assert gains["toy"] > 0.05  # at beta = 10 a creator gains by moving: not an equilibrium
+
+
+def test_toy_beta01_lbr_stays_at_one_creator_per_user():
+    """Started at s_i = x_i, LBR accepts no proposal under toy-beta0.1 and drifts away under toy."""
+    from recogym_eco.worlds.content_competition import TOY_USERS, Instance
+
+    moved = {}
+    for preset in ("toy-beta0.1", "toy"):
+        w = ContentCompetitionWorld(make_config(preset))
+        at_users = Instance(X=TOY_USERS.copy(), labels=np.arange(5), S0=TOY_USERS.copy())
+        w.reset(np.random.default_rng(0), at_users)
+        rates = [w.creator_step() for _ in range(40)]
+        moved[preset] = (max(rates), np.abs(w.S - TOY_USERS).max())
+    assert moved["toy-beta0.1"] == (0.0, 0.0)
+    assert moved["toy"][0] > 0 and moved["toy"][1] > 0.1
 
 
 def test_synthetic_creators_start_near_the_largest_cluster():

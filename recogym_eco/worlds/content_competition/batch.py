@@ -33,7 +33,7 @@ from recogym_eco.components.groups import group_means
 from recogym_eco.components.metrics import gini, shannon_entropy
 from recogym_eco.components.validation import check_choice
 
-from .config import ACCEPT_TOL, ContentCompetitionConfig, check_weights
+from .config import ACCEPT_TOL, ContentCompetitionConfig, check_weights, hmt_truncation
 from .engine_compiled import CompiledEngine, load_kernels
 from .engine_dense import dense_creator_stats, dense_proposal_utilities, dense_user_utilities
 from .engine_numpy import LIST_SLACK, NumpyEngine
@@ -137,7 +137,8 @@ class ContentCompetitionBatch(NumpyEngine, CompiledEngine):
         self.SigT = np.stack([self._columns_world(b, self.S[b], self.item[b] if self.finite else None) for b in range(self.B)])
         self._peak = float(c.max_relevance)
         if c.mechanism == "HMT":
-            self._cap = int(min(math.ceil(c.top_k * c.w_max) + 1 + LIST_SLACK, self.n))
+            k_top = self.n if c.top_k >= self.n else math.ceil(c.top_k * c.w_max)  # the largest K(x), or more
+            self._cap = int(min(k_top + 1 + LIST_SLACK, self.n))
         else:
             self._cap = int(min(self._K + 1 + LIST_SLACK, self.n))
         self._c_valid = False  # compiled-engine state (sorted per-user rows) in sync with the world
@@ -243,7 +244,7 @@ class ContentCompetitionBatch(NumpyEngine, CompiledEngine):
                     self._refresh_sums()
                     self._c_valid = False
         elif mech == "HMT":
-            k = np.clip(np.ceil(c.top_k * wx - 1e-9).astype(np.int64), 1, self.n)
+            k = hmt_truncation(c.top_k, wx, self.n)
             changed = np.flatnonzero(k != self._k)
             self._k = k
             if self.incremental and changed.size:

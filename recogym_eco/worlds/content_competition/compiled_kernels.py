@@ -16,10 +16,12 @@ row-major layout it came from.
 The floating-point operations are those of the C kernel this engine replaced, in the same order (each
 inner product summed over coordinates in order, four independent partial sums in
 :func:`refresh_row`, libm ``exp``, IEEE division: ``error_model="numpy"``), so both take the same
-decisions and give the same utilities bit for bit. What differs is memory traffic only: the inner
-products of all users are accumulated in loops over users that vectorise, the rows' last sorted
-values are cached, and the loops over users prefetch the row slots they will touch a few users
-ahead. The relevance of a proposal is :func:`distance_scalar`, the scalar transcription of
+decisions and give the same utilities bit for bit. What differs is memory traffic, and one guard: a
+creator that holds all but ``DOMINANCE_GUARD`` (1e-4; the C kernel: 1e-9) of a user's softmax sum has
+the others' sum added up directly, which keeps proposals exact at small beta. The inner products of
+all users are accumulated in loops over users that vectorise, the rows' last sorted values are
+cached, and the loops over users prefetch the row slots they will touch a few users ahead. The
+relevance of a proposal is :func:`distance_scalar`, the scalar transcription of
 :func:`~.relevance.distance_from_parts` (the tests compare the two).
 """
 
@@ -33,7 +35,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .engine_numpy import NEG, Pack
+from .engine_numpy import DOMINANCE_GUARD, NEG, Pack
 
 __all__ = [
     "bag_argmax", "cc_refresh", "cc_step", "count_above_and_tied", "distance_scalar", "move_creator",
@@ -256,7 +258,7 @@ def proposal_utilities(b, i, n, m, d, P, pt, SigT, XT, xx, pack, oE, oI, pos, pe
         tau = pack[_ix(pk + _TAU_IN)] if in_top else pack[_ix(pk + _TAU_OUT)]
         eo = oE[_ix(r * n + pi)] if in_top else 0.0
         A = s_in - eo if in_top else pack[_ix(pk + _S_OUT)]
-        if in_top and A <= 1e-9 * s_in:
+        if in_top and A <= DOMINANCE_GUARD * s_in:
             # cancellation guard: creator i dominates this user; sum the others directly
             A = 0.0
             for p in range(k):

@@ -1,7 +1,10 @@
 """ContentCompetition configuration: every parameter in one validated dataclass, and the presets.
 
 Presets follow seed 000 (Yao et al., "User Welfare Optimization in Recommender Systems with Competing
-Content Creators"): ``toy`` is the 2-D five-user example of Section 5.1.1, ``synthetic`` the
+Content Creators"): ``toy`` is the 2-D five-user example of Section 4.1 as printed (beta = 10, K = 3),
+``toy-beta0.1`` the same example with beta = 0.1 (the printed "beta = 10" read as the inverse
+temperature in exp(sigma / beta); only under this reading is s_i = x_i welfare-optimal and an
+equilibrium, as the paper states), ``synthetic`` the
 clustered population of Section 5.1.2 (2000 users, 200 creators, K = 20), ``movielens`` the
 MovieLens-1m instance of Section 5.2.
 """
@@ -9,7 +12,9 @@ MovieLens-1m instance of Section 5.2.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -18,23 +23,28 @@ from recogym_eco.components.validation import check_choice, check_int, check_rea
 
 __all__ = [
     "ACCEPT_TOL",
+    "FLOAT32_MAX",
     "LBR_EVALUATE",
     "MECHANISMS",
     "PRESETS",
     "RELEVANCES",
     "SYNTHETIC_CLUSTER_SIZES",
+    "TOY_PRESETS",
     "TOY_USERS",
     "ContentCompetitionConfig",
     "check_weights",
+    "hmt_truncation",
     "make_config",
     "resolve_config",
 ]
 
 MECHANISMS: tuple[str, ...] = ("none", "UIR", "SMT", "HMT")
 RELEVANCES: tuple[str, ...] = ("distance", "dot")
-PRESETS: tuple[str, ...] = ("toy", "synthetic", "movielens")
+PRESETS: tuple[str, ...] = ("toy", "toy-beta0.1", "synthetic", "movielens")
+TOY_PRESETS: tuple[str, ...] = ("toy", "toy-beta0.1")  # the five-user example: same users, groups and checks
 LBR_EVALUATE: tuple[str, ...] = ("raw", "projected")
 ACCEPT_TOL = 1e-12  # LBR keeps a proposal when u_new >= u_old - ACCEPT_TOL
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # the faces' spaces are float32: their bounds must stay finite
 
 SYNTHETIC_CLUSTER_SIZES: tuple[int, ...] = tuple(10 * c for c in (100, 50, 20, 10, 10, 5, 2, 1, 1, 1))
 TOY_USERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
@@ -86,10 +96,15 @@ class ContentCompetitionConfig:
                          ("num_groups", 1), ("num_common_items", 0), ("num_private_items", 0),
                          ("min_user_ratings", 1), ("mf_dim", 1)):
             object.__setattr__(self, name, check_int(getattr(self, name), name, low=lo))
-        for name in ("beta", "eta", "relevance_peak", "relevance_scale", "strategy_radius", "w_max"):
+        for name in ("beta", "eta", "relevance_scale"):
             object.__setattr__(self, name, check_real(getattr(self, name), name, low=0, low_open=True))
-        for name in ("cluster_std", "init_std", "w_min"):
+        # these become float32 bounds of the faces' spaces (weights, relevance, strategies)
+        for name in ("relevance_peak", "strategy_radius", "w_max"):
+            value = check_real(getattr(self, name), name, low=0, high=FLOAT32_MAX, low_open=True)
+            object.__setattr__(self, name, value)
+        for name in ("cluster_std", "init_std"):
             object.__setattr__(self, name, check_real(getattr(self, name), name, low=0))
+        object.__setattr__(self, "w_min", check_real(self.w_min, "w_min", low=0, high=FLOAT32_MAX))
         for name in ("movielens_path", "mf_cache"):
             v = getattr(self, name)
             require(v is None or isinstance(v, str), name, "a path string or None", v)
@@ -99,6 +114,12 @@ class ContentCompetitionConfig:
             raise ValueError(f"[w_min, w_max] must contain 1 (the neutral weight), got [{self.w_min}, {self.w_max}]")
         if self.w_min == 0 and self.mechanism in ("SMT", "HMT"):
             raise ValueError("w_min must be > 0 for SMT and HMT (beta(x) and K(x) must stay positive)")
+        if self.max_relevance * self.w_max > FLOAT32_MAX:
+            raise ValueError(
+                f"w_max must be <= {FLOAT32_MAX:.8g} / max relevance (a creator's utility, up to max "
+                f"relevance * w_max, bounds a float32 observation), got w_max={self.w_max}, "
+                f"max relevance={self.max_relevance}"
+            )
         if self.horizon < self.epoch_length:
             raise ValueError(
                 f"horizon must be >= epoch_length, got horizon={self.horizon}, epoch_length={self.epoch_length}"
@@ -114,7 +135,7 @@ class ContentCompetitionConfig:
                 f"beta too small for the relevance range: relevance range / smallest beta(x) = "
                 f"{peak / smallest_beta:.3g} must be <= 600 (exp overflow); raise beta or w_min"
             )
-        if self.preset == "toy":
+        if self.preset in TOY_PRESETS:
             if self.dim != 2:
                 raise ValueError(f"dim must be 2 for the toy preset, got {self.dim}")
             if self.num_groups != len(TOY_USERS):
@@ -135,7 +156,7 @@ class ContentCompetitionConfig:
     @property
     def num_users(self) -> int:
         """Users of the toy and synthetic presets (movielens: known after loading the data)."""
-        if self.preset == "toy":
+        if self.preset in TOY_PRESETS:
             return len(TOY_USERS)
         return int(sum(self.cluster_sizes))
 
@@ -160,6 +181,11 @@ _PRESET_DEFAULTS: dict[str, dict[str, Any]] = {
     "toy": dict(
         preset="toy", num_creators=5, dim=2, relevance="distance", relevance_peak=2.0, relevance_scale=1.0,
         beta=10.0, top_k=3, eta=0.05, epoch_length=1, horizon=1000, num_groups=5, strategy_radius=3.0,
+        init_std=0.1,
+    ),
+    "toy-beta0.1": dict(
+        preset="toy-beta0.1", num_creators=5, dim=2, relevance="distance", relevance_peak=2.0,
+        relevance_scale=1.0, beta=0.1, top_k=3, eta=0.05, epoch_length=1, horizon=1000, num_groups=5, strategy_radius=3.0,
         init_std=0.1,
     ),
     "movielens": dict(
@@ -197,6 +223,24 @@ def resolve_config(preset: str, mechanism: str, config: ContentCompetitionConfig
     if overrides:
         raise TypeError("pass either config or keyword overrides, not both")
     return config
+
+
+def hmt_truncation(top_k: int, w: np.ndarray, n: int) -> np.ndarray:
+    """HMT's per-user truncation K(x) = ceil(K w(x)) clamped to [1, n] (seed 000, Section 4), as int64.
+
+    Exact for any int ``top_k``: the product is clamped to n while still a float (no int64 overflow);
+    a K too large for a float is multiplied exactly, once per distinct weight. The 1e-9 keeps a
+    rounded K w = 3.0000000000000004 at 3.
+    """
+    w = np.asarray(w, dtype=np.float64)
+    try:
+        kf = float(top_k)
+    except OverflowError:
+        distinct, inverse = np.unique(w, return_inverse=True)
+        k = [min(n, max(1, math.ceil(top_k * Fraction(float(v))))) for v in distinct]
+        return np.asarray(k, dtype=np.int64)[inverse].reshape(w.shape)
+    kw = np.minimum(kf * w - 1e-9, float(n))
+    return np.clip(np.ceil(kw).astype(np.int64), 1, n)
 
 
 def check_weights(config: ContentCompetitionConfig, weights: Any, num_worlds: int | None = None) -> np.ndarray:

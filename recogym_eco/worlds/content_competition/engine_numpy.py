@@ -22,10 +22,20 @@ import numpy as np
 
 from .matching import match_probabilities
 
-__all__ = ["LIST_SLACK", "NEG", "NumpyEngine", "Pack"]
+__all__ = ["DOMINANCE_GUARD", "LIST_SLACK", "NEG", "NumpyEngine", "Pack", "SUM_REL_TOL"]
 
 NEG = -1e300  # "no creator" value in the lists (finite so that 0 * NEG == 0)
 LIST_SLACK = 4  # spare list slots per user beyond K(x) + 1
+# A user's softmax sum S_IN is updated by adding differences of its terms; each update may round by
+# one ulp of the larger of the sum and the terms involved. ``_serr`` bounds the accumulated rounding;
+# when it exceeds SUM_REL_TOL * S_IN (the sum shrank far below its past size: small beta(x), one
+# creator leaving a user it dominated), the row's sums are recomputed from its list.
+SUM_REL_TOL = 1e-12
+_ULP2 = 2.0**-52  # two units of rounding: one for the difference, one for the addition
+# S_IN minus the mover's own term cancels when the mover holds all but DOMINANCE_GUARD of the sum: then
+# the other terms are summed directly (both engines); otherwise the rest keeps a relative error of at
+# most (rounding in S_IN) / DOMINANCE_GUARD (1e-8 here; the 1e-9 guard used before allowed 2e-7).
+DOMINANCE_GUARD = 1e-4
 
 
 class Pack(IntEnum):
@@ -55,12 +65,13 @@ class NumpyEngine:
         = s_in minus the K-th term, and the realised-utility numerator. An accepted move updates in
         O(1) the users where the mover stays inside its part and rescans one part (O(cap)) where it
         crosses a boundary; a user whose list runs short is refilled from its full row (O(n)).
+        ``_serr`` bounds the rounding accumulated in s_in since its last exact sum; a user whose bound
+        passes SUM_REL_TOL * s_in is summed again from its list, so the sums stay exact to 1e-12 at
+        every temperature the configuration accepts.
         """
         c = self.config
         BM, n, cap = self.B * self.m, self.n, self._cap
-        # largest change of sigma a single LBR proposal can cause (Lipschitz bound of the distance
-        # relevance; radial projection onto the ball is non-expansive). inf: no row filtering.
-        self._reach = c.eta / c.relevance_scale if (c.relevance == "distance" and not self.finite) else np.inf
+        self._reach = self._proposal_reach()
         self._Vt = np.full((BM, cap), NEG)
         self._It = np.full((BM, cap), -1, dtype=np.int64)
         self._len = np.zeros(BM, dtype=np.int64)
@@ -73,10 +84,28 @@ class NumpyEngine:
         self._link_pack()
         self._sync_pack()
         self._num = np.zeros(BM)
+        self._serr = np.zeros(BM)  # bound on the rounding accumulated in S_IN (and, times peak, in num)
         self.ET = np.exp((self.SigT - self._peak) * self._invb.reshape(self.B, 1, self.m))
         self._J = np.arange(cap)[None, :]
         self._fill_rows(np.arange(BM))
         self._lists_valid = True
+
+    def _proposal_reach(self) -> float:
+        """Largest change of a computed sigma that one LBR proposal can cause; inf: no row filtering.
+
+        The distance relevance is (1 / scale)-Lipschitz and radial projection onto the ball is
+        non-expansive, so a move by eta changes sigma by at most eta / scale (seed 000, Section 5.1).
+        Computed sigmas also carry the rounding of sqrt(xx - 2 xs + ss): an absolute error of up to
+        eps (|x| + |s|)^2 in the square gives up to sqrt(eps) (|x| + |s|) in the distance. The bound
+        adds that for both values (and a little for the subtraction), so that a proposal that ties
+        or overtakes a user's K-th creator is never filtered out.
+        """
+        c = self.config
+        if c.relevance != "distance" or self.finite:
+            return np.inf
+        span = float(np.sqrt(self.xxf.max(initial=0.0))) + c.strategy_radius + c.eta
+        rounding = 4.0 * np.sqrt(2.0**-52) * span / c.relevance_scale + 2.0**-48 * c.relevance_peak
+        return c.eta / c.relevance_scale + rounding
 
     def _link_pack(self) -> None:
         """Named column views of ``_pack`` (written through by both engines)."""
@@ -147,6 +176,7 @@ class NumpyEngine:
         self._num[sl] = (e_in * V).sum(1)
         self._s_out[sl] = s_in - np.exp((self._tau_out[sl] - self._peak) * invb)
         self._thr[sl] = self._tau_in[sl] - self._reach
+        self._serr[sl] = 0.0
 
     def _rescan_top(self, R: np.ndarray) -> None:
         V = self._Vt[R]
@@ -234,6 +264,7 @@ class NumpyEngine:
         c7 = out & ~up
         ds = np.zeros(U.size)
         dn = np.zeros(U.size)
+        dm = np.zeros(U.size)  # entering + leaving terms of S_IN: the size of this update's rounding
         peak, invb = self._peak, self._invb
         rescan_top: list[np.ndarray] = []
         rescan_buf: list[np.ndarray] = []
@@ -242,6 +273,7 @@ class NumpyEngine:
             R, pp, vv = U[c1], pU[c1], vU[c1]
             Vt[R, pp] = vv
             ds[c1] = evU[c1] - eoU[c1]
+            dm[c1] = evU[c1] + eoU[c1]
             dn[c1] = evU[c1] * vv - eoU[c1] * oU[c1]
             newmin = vv < tout[c1]
             if newmin.any():
@@ -260,6 +292,7 @@ class NumpyEngine:
             posT[wr, j, xr] = pp
             e_t = np.exp((ti - peak) * invb[R])
             ds[c2] = e_t - eoU[c2]
+            dm[c2] = e_t + eoU[c2]
             dn[c2] = e_t * ti - eoU[c2] * oU[c2]
             self._tau_out[R] = ti
             self._tpos[R] = pp
@@ -283,6 +316,7 @@ class NumpyEngine:
             posT[wr, j, xr] = pp
             e_t = np.exp((to - peak) * invb[R])
             ds[c3] = evU[c3] - e_t
+            dm[c3] = evU[c3] + e_t
             dn[c3] = evU[c3] * vv - e_t * to
             self._tau_in[R] = to
             self._bpos[R] = pp
@@ -310,6 +344,7 @@ class NumpyEngine:
             t, j = self._take_top_min(R, vv, ii, wr, xr)
             e_t = np.exp((to - peak) * invb[R])
             ds[c6] = evU[c6] - e_t
+            dm[c6] = evU[c6] + e_t
             dn[c6] = evU[c6] * vv - e_t * to
             slot = self._len[R].copy()
             f = full[c6]
@@ -352,8 +387,11 @@ class NumpyEngine:
             newmax = vp > self._tau_in[Rp]
             self._tau_in[Rp[newmax]] = vp[newmax]
             self._bpos[Rp[newmax]] = sp[newmax]
-        self._s_in[U] += ds
+        s_new = self._s_in[U] + ds
+        self._s_in[U] = s_new
         self._num[U] += dn
+        err = self._serr[U] + _ULP2 * (dm + s_new)
+        self._serr[U] = err
         if rescan_top:
             self._rescan_top(np.concatenate(rescan_top))
         if rescan_buf:
@@ -361,6 +399,9 @@ class NumpyEngine:
         short = U[(self._len[U] < np.minimum(self._k[U] + 1, self.n))]
         if short.size:
             self._fill_rows(short)
+        stale = U[~(err <= SUM_REL_TOL * s_new)]
+        if stale.size:
+            self._refresh_sums(stale)
         self._s_out[U] = self._s_in[U] - np.exp((self._tau_out[U] - peak) * invb[U])
         self._thr[U] = self._tau_in[U] - self._reach
 
@@ -376,7 +417,7 @@ class NumpyEngine:
         in_top = self._posT[wR, iR, xR] < k
         tau = np.where(in_top, tau_in, tau_out)
         A = np.where(in_top, s_in - ecols[0], s_out)
-        bad = in_top & (A <= 1e-9 * s_in)
+        bad = in_top & (A <= DOMINANCE_GUARD * s_in)
         if bad.any():
             # cancellation guard: creator i dominates these users; sum the others directly
             rb = R[bad]

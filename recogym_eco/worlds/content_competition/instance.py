@@ -1,10 +1,10 @@
 """Sampling one ContentCompetition population: users, user groups, strategy sets, initial strategies.
 
-Seed 000 (Yao et al.): the toy example of Section 5.1.1 (five users, creators start between x1 and
-x2), the clustered synthetic population of Section 5.1.2 (creators start around the largest
-cluster's centre) and the MovieLens-1m instance of Section 5.2 (each creator's strategy set is the
-700 most rated movies plus 300 private ones; every creator starts at the best-rated movie). User
-groups are k-means clusters of the users (Section 5.1.3).
+Seed 000 (Yao et al.): the toy example of Section 4.1 (five users, creators start between x1 and
+x2; presets ``toy`` and ``toy-beta0.1``), the clustered synthetic population of Section 5.1.2
+(creators start around the largest cluster's centre) and the MovieLens-1m instance of Section 5.2
+(each creator's strategy set is the 700 most rated movies plus 300 private ones; every creator
+starts at the best-rated movie). User groups are k-means clusters of the users (Section 5.1.3).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from recogym_eco.components.groups import kmeans_groups
 
-from .config import TOY_USERS, ContentCompetitionConfig
+from .config import TOY_PRESETS, TOY_USERS, ContentCompetitionConfig
 from .relevance import dot_from_inner
 
 __all__ = ["Instance", "project_ball", "sample_instance", "unit_sphere"]
@@ -53,7 +53,7 @@ def project_ball(S: np.ndarray, radius: float) -> np.ndarray:
 def sample_instance(config: ContentCompetitionConfig, rng: np.random.Generator) -> Instance:
     """Draw users, groups and initial strategies for ``config`` from ``rng`` (seed 000, Section 5)."""
     c = config
-    if c.preset == "toy":
+    if c.preset in TOY_PRESETS:
         X = TOY_USERS.copy()
         labels = np.arange(len(X), dtype=np.int64)
         # creators start "between x1 = (0, 0) and x2 = (1, 0)": uniform along the segment, small offset
