@@ -31,6 +31,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from recogym_eco.envs.faces import RENDER_MODES, check_render_mode
 from recogym_eco.worlds.exposure_game import (
     ExposureGameConfig,
     ExposureGameWorld,
@@ -80,14 +81,12 @@ def platform_observation(world: ExposureGameWorld, metrics: dict[str, Any], prog
 class ExposureGameEnv(gym.Env):
     """The platform's single-agent view of the exposure game (producers follow their dynamics)."""
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 4}
 
     def __init__(self, render_mode: str | None = None, config: ExposureGameConfig | None = None,
                  **overrides: Any) -> None:
         self.config = make_config(config, **overrides)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode)
         c = self.config
         self.world = ExposureGameWorld(c)
         self.action_space = spaces.Box(np.float32(c.tau_min), np.float32(c.tau_max), shape=(c.num_groups,),

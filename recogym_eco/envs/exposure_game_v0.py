@@ -33,22 +33,20 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from recogym_eco.envs.exposure_game import observation_bounds, platform_observation
+from recogym_eco.envs.faces import PLATFORM, RENDER_MODES, GameFace, check_render_mode
 from recogym_eco.worlds.exposure_game import ExposureGameConfig, ExposureGameWorld, draw_profile, make_config
 
 __all__ = ["env", "parallel_env", "raw_env"]
 
-PLATFORM = "platform"
 
-
-class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
+class raw_env(GameFace, ParallelEnv):  # noqa: N801 - PettingZoo naming convention
     """ParallelEnv over the ExposureGame world (producers + platform)."""
 
-    metadata = {"name": "exposure_game_v0", "render_modes": ["ansi", "rgb_array"], "render_fps": 4,
+    metadata = {"name": "exposure_game_v0", "render_modes": list(RENDER_MODES), "render_fps": 4,
                 "is_parallelizable": True}
 
     def __init__(self, max_cycles: int | None = None, render_mode: str | None = None,
@@ -60,9 +58,7 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
         if isinstance(max_cycles, bool) or not isinstance(max_cycles, (int, np.integer)) or max_cycles < 1:
             raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
         self.max_cycles = int(max_cycles)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode)
         self.world = ExposureGameWorld(c)
         self.possible_agents = [PLATFORM] + [f"producer_{i}" for i in range(c.num_producers)]
         self.agents: list[str] = []
@@ -72,28 +68,19 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
         lo_s = 0.0 if c.orthant else -1.0
         p_lo = np.concatenate([np.full(d, lo_s), [0.0, 0.0]]).astype(np.float32)
         p_hi = np.concatenate([np.ones(d), [1.0, 1.0]]).astype(np.float32)
-        self._observation_spaces: dict[str, spaces.Box] = {PLATFORM: spaces.Box(*self._bounds, dtype=np.float32)}
-        self._action_spaces: dict[str, spaces.Box] = {
+        self.observation_spaces: dict[str, spaces.Space] = {PLATFORM: spaces.Box(*self._bounds, dtype=np.float32)}
+        self.action_spaces: dict[str, spaces.Space] = {
             PLATFORM: spaces.Box(np.float32(c.tau_min), np.float32(c.tau_max), shape=(c.num_groups,), dtype=np.float32)
         }
         for a in self.possible_agents[1:]:
-            self._observation_spaces[a] = spaces.Box(p_lo, p_hi, dtype=np.float32)
-            self._action_spaces[a] = spaces.Box(-np.float32(c.max_move), np.float32(c.max_move), shape=(d,),
+            self.observation_spaces[a] = spaces.Box(p_lo, p_hi, dtype=np.float32)
+            self.action_spaces[a] = spaces.Box(-np.float32(c.max_move), np.float32(c.max_move), shape=(d,),
                                                 dtype=np.float32)
         self.state_space = spaces.Box(np.float32(lo_s), np.float32(1.0), shape=(c.num_producers * d,), dtype=np.float32)
-        self.np_random, self.np_random_seed = seeding.np_random(None)
         self._steps = 0
 
-    def observation_space(self, agent: str) -> spaces.Box:
-        return self._observation_spaces[agent]
-
-    def action_space(self, agent: str) -> spaces.Box:
-        return self._action_spaces[agent]
-
     def reset(self, seed: int | None = None, options: dict | None = None):
-        if seed is not None:
-            self.np_random, self.np_random_seed = seeding.np_random(seed)
-        self.world.reset(self.np_random)
+        self.world.reset(self._seed(seed))
         self.agents = self.possible_agents[:]
         self._steps = 0
         m = self.world.metrics()
@@ -102,13 +89,7 @@ class raw_env(ParallelEnv):  # noqa: N801 - PettingZoo naming convention
         return self._observations(m), infos
 
     def step(self, actions: dict[str, Any]):
-        if not self.agents:
-            raise RuntimeError("episode has ended (all agents truncated); call reset()")
-        if not isinstance(actions, dict):
-            raise TypeError(f"actions must be a dict agent -> action, got {type(actions).__name__}")
-        unknown = set(actions) - set(self.agents)
-        if unknown:
-            raise ValueError(f"actions for unknown or finished agents: {sorted(unknown)}")
+        self._check_actions(actions)
         tau = None
         if actions.get(PLATFORM) is not None:
             tau = self.world.check_temperature(actions[PLATFORM])

@@ -33,6 +33,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from recogym_eco.envs.faces import RENDER_MODES, check_render_mode
 from recogym_eco.worlds.trial_offer_market import (
     TrialOfferMarketConfig,
     TrialOfferMarketWorld,
@@ -48,7 +49,7 @@ __all__ = ["ENV_ID", "TrialOfferMarketEnv"]
 class TrialOfferMarketEnv(gym.Env):
     """The platform's view of a trial-offer market: rank items per user type, earn purchases."""
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 4}
 
     def __init__(self, preset: str = "synthetic-heterogeneous", render_mode: str | None = None,
                  config: TrialOfferMarketConfig | None = None, **overrides: Any) -> None:
@@ -56,10 +57,8 @@ class TrialOfferMarketEnv(gym.Env):
             config = make_config(preset, **overrides)
         elif overrides:
             raise TypeError("pass either config or keyword overrides, not both")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
+        self.render_mode = check_render_mode(render_mode)
         self.config = config
-        self.render_mode = render_mode
         self.world = TrialOfferMarketWorld(config)
         T, I = self.world.num_types, self.world.num_items
         n = I if config.shared_ranking else T * I

@@ -22,17 +22,17 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from recogym_eco.envs.faces import RENDER_MODES, check_render_mode
 from recogym_eco.worlds.user_dynamics import StepResult, UserDynamicsConfig, UserDynamicsWorld
 
 
 class UserDynamicsEnv(gym.Env):
     """Gymnasium face of ``UserDynamicsWorld``; keyword arguments are ``UserDynamicsConfig``'s."""
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 4}
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}; got {render_mode!r}")
+        self.render_mode = check_render_mode(render_mode)
         self.config = UserDynamicsConfig(**kwargs)
         self.world = UserDynamicsWorld(self.config)
         U, I, n = self.world.num_users, self.world.num_items, self.world.num_online
@@ -41,7 +41,6 @@ class UserDynamicsEnv(gym.Env):
             "online_users": spaces.MultiDiscrete(np.full(n, U, dtype=np.int64)),
         })
         self.action_space = spaces.MultiDiscrete(np.full(n, I, dtype=np.int64))
-        self.render_mode = render_mode
         self._last: StepResult | None = None
 
     def _info(self, result: StepResult | None) -> dict[str, Any]:

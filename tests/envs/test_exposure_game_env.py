@@ -214,7 +214,7 @@ def test_pettingzoo_bad_actions_raise_and_episode_end():
         env.step({"producer_0": np.zeros(2)})
     with pytest.raises(ValueError, match="tau_min, tau_max"):
         env.step({"platform": np.zeros(2)})
-    with pytest.raises(ValueError, match="unknown"):
+    with pytest.raises(ValueError, match="not in the game"):
         env.step({"producer_9": np.zeros(3)})
     np.testing.assert_array_equal(env.world.S, S)
     wide = exposure_game_v0.parallel_env(max_move=1.0, **SMALL)
