@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from recogym_eco.agents.heuristics import SuggestionPolicy
+from recogym_eco.agents.heuristics import HEURISTICS, SuggestionPolicy
 
 __all__ = ["DemandAware"]
 
@@ -75,3 +75,6 @@ class DemandAware(SuggestionPolicy):
         rank[order] = np.arange(C) - np.searchsorted(sorted_target, sorted_target)
         move = mover & (rank < cap)
         return np.where(move, target, best_own).astype(np.int64) + 1
+
+
+HEURISTICS["DemandAware"] = DemandAware

@@ -37,6 +37,7 @@ from tqdm import tqdm
 
 import recogym_eco  # noqa: F401
 from recogym_eco.agents.heuristics import HEURISTICS
+import recogym_eco.agents.demand_aware  # noqa: F401  (registers DemandAware in HEURISTICS)
 from recogym_eco.agents.rankers import RANKERS
 from recogym_eco.agents.shipped import shipped_model, shipped_models
 from recogym_eco.plugins import load_plugin
