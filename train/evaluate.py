@@ -36,8 +36,8 @@ from scipy import stats
 from tqdm import tqdm
 
 import recogym_eco  # noqa: F401
-from recogym_eco.agents.heuristics import HEURISTICS
-import recogym_eco.agents.demand_aware  # noqa: F401  (registers DemandAware in HEURISTICS)
+from recogym_eco.agents.demand_aware import DemandAware
+from recogym_eco.agents.heuristics import HEURISTICS as BASE_HEURISTICS
 from recogym_eco.agents.rankers import RANKERS
 from recogym_eco.agents.shipped import shipped_model, shipped_models
 from recogym_eco.plugins import load_plugin
@@ -50,6 +50,9 @@ from recogym_eco.train.presets import (
     shipped_lore_name,
 )
 
+
+#: The suggestion heuristics a policy spec can name (DemandAware needs CreatorSuggestion-v1's count logs).
+HEURISTICS = {**BASE_HEURISTICS, "DemandAware": DemandAware}
 ENV_ID = "recogym_eco/CreatorSuggestion-v0"
 ENV_IDS = ("recogym_eco/CreatorSuggestion-v0", "recogym_eco/CreatorSuggestion-v1")
 METRICS = ("clicks", "content_diversity", "active_creators", "present_creators", "genres_per_creator",
