@@ -91,6 +91,7 @@ class ContentCompetitionEnv(gym.Env):
     # ------------------------------------------------------------------ API
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Starts an episode; ``seed`` re-seeds the face's generator (Gymnasium's rule)."""
         super().reset(seed=seed)
         self.world.reset(self.np_random)
         self._epoch = 0
@@ -104,6 +105,7 @@ class ContentCompetitionEnv(gym.Env):
         return obs, info
 
     def step(self, action: Any):
+        """Plays one step with the given action(s); see the module docstring for its order."""
         if self._done:
             raise RuntimeError("episode has ended (truncated after horizon // epoch_length epochs); call reset()")
         if isinstance(action, (str, bytes)) or action is None:
@@ -134,6 +136,7 @@ class ContentCompetitionEnv(gym.Env):
         )
 
     def close(self) -> None:
+        """Nothing to release."""
         pass
 
     # ------------------------------------------------------------------ helpers

@@ -115,6 +115,7 @@ class raw_env(GameFace, ParallelEnv):  # noqa: N801 - PettingZoo naming conventi
     # ------------------------------------------------------------------ API
 
     def reset(self, seed: int | None = None, options: dict | None = None):
+        """Starts an episode; ``seed`` re-seeds the face's generator (Gymnasium's rule)."""
         self.world.reset(self._seed(seed))
         self.agents = self.possible_agents[:]
         self._steps = 0
@@ -127,6 +128,7 @@ class raw_env(GameFace, ParallelEnv):  # noqa: N801 - PettingZoo naming conventi
         return obs, infos
 
     def step(self, actions: dict[str, Any]):
+        """Plays one step with the given action(s); see the module docstring for its order."""
         self._check_actions(actions)
         c = self.config
         # validate everything before changing any state
@@ -185,6 +187,7 @@ class raw_env(GameFace, ParallelEnv):  # noqa: N801 - PettingZoo naming conventi
         return f"step {self._steps}/{self.max_cycles} welfare={self.world.welfare():.4f}"
 
     def close(self) -> None:
+        """Nothing to release."""
         pass
 
     def state(self) -> np.ndarray:

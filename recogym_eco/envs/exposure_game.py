@@ -97,6 +97,7 @@ class ExposureGameEnv(gym.Env):
         self._done = True
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Starts an episode; ``seed`` re-seeds the face's generator (Gymnasium's rule)."""
         super().reset(seed=seed)
         self.world.reset(self.np_random)
         self._epoch = 0
@@ -105,6 +106,7 @@ class ExposureGameEnv(gym.Env):
         return platform_observation(self.world, m, 0.0, self._bounds), self._info(m)
 
     def step(self, action: Any):
+        """Plays one step with the given action(s); see the module docstring for its order."""
         if self._done:
             raise RuntimeError("episode has ended (truncated after num_epochs steps); call reset()")
         tau = self.world.check_temperature(action)  # raises before any state changes
@@ -119,6 +121,7 @@ class ExposureGameEnv(gym.Env):
         return obs, self.world.platform_reward(m), False, bool(truncated), self._info(m)
 
     def render(self) -> str | np.ndarray | None:
+        """The picture of the current state in ``render_mode`` (``ansi`` text or an ``rgb_array`` image)."""
         if self.render_mode is None:
             return None
         if self.world.rng is None:
@@ -131,6 +134,7 @@ class ExposureGameEnv(gym.Env):
                 f"clusters={m['num_clusters']} residual={m['equilibrium_residual']:.2e}")
 
     def close(self) -> None:
+        """Nothing to release."""
         pass
 
     def _info(self, m: dict[str, Any]) -> dict[str, Any]:

@@ -80,6 +80,7 @@ class raw_env(GameFace, ParallelEnv):  # noqa: N801 - PettingZoo naming conventi
         self._steps = 0
 
     def reset(self, seed: int | None = None, options: dict | None = None):
+        """Starts an episode; ``seed`` re-seeds the face's generator (Gymnasium's rule)."""
         self.world.reset(self._seed(seed))
         self.agents = self.possible_agents[:]
         self._steps = 0
@@ -89,6 +90,7 @@ class raw_env(GameFace, ParallelEnv):  # noqa: N801 - PettingZoo naming conventi
         return self._observations(m), infos
 
     def step(self, actions: dict[str, Any]):
+        """Plays one step with the given action(s); see the module docstring for its order."""
         self._check_actions(actions)
         tau = None
         if actions.get(PLATFORM) is not None:
@@ -114,6 +116,7 @@ class raw_env(GameFace, ParallelEnv):  # noqa: N801 - PettingZoo naming conventi
         return obs, rewards, terminations, truncations, infos
 
     def render(self) -> str | np.ndarray | None:
+        """The picture of the current state in ``render_mode`` (``ansi`` text or an ``rgb_array`` image)."""
         if self.render_mode is None or self.world.rng is None:
             return None
         if self.render_mode == "rgb_array":
@@ -123,6 +126,7 @@ class raw_env(GameFace, ParallelEnv):  # noqa: N801 - PettingZoo naming conventi
                 f"similarity={m['mean_similarity']:.3f} clusters={m['num_clusters']}")
 
     def close(self) -> None:
+        """Nothing to release."""
         pass
 
     def state(self) -> np.ndarray:

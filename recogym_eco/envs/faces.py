@@ -95,9 +95,11 @@ class GameFace:
     np_random_seed: int | None = None
 
     def observation_space(self, agent: str) -> spaces.Space:
+        """The observation space of ``agent`` (the same object every call)."""
         return self.observation_spaces[agent]
 
     def action_space(self, agent: str) -> spaces.Space:
+        """The action space of ``agent`` (the same object every call)."""
         return self.action_spaces[agent]
 
     @property

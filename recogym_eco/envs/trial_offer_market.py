@@ -100,6 +100,7 @@ class TrialOfferMarketEnv(gym.Env):
     # ------------------------------------------------------------------ API
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Starts an episode; ``seed`` re-seeds the face's generator (Gymnasium's rule)."""
         super().reset(seed=seed)
         self.world.reset(self.np_random)
         self._step = 0
@@ -108,6 +109,7 @@ class TrialOfferMarketEnv(gym.Env):
         return self._obs(), self._info(0, 0, zeros, zeros)
 
     def step(self, action: Any):
+        """Plays one step with the given action(s); see the module docstring for its order."""
         if self._done:
             raise RuntimeError("episode has ended (truncated after horizon steps); call reset()")
         self.world.set_ranking(action)
@@ -119,6 +121,7 @@ class TrialOfferMarketEnv(gym.Env):
         return self._obs(), float(stats["purchases"]), False, bool(truncated), info
 
     def render(self) -> Any:
+        """The picture of the current state in ``render_mode`` (``ansi`` text or an ``rgb_array`` image)."""
         if self.render_mode is None:
             return None
         phi = self.world.market_shares()
@@ -131,6 +134,7 @@ class TrialOfferMarketEnv(gym.Env):
         return _bars(np.sort(phi)[::-1][:64])
 
     def close(self) -> None:
+        """Nothing to release."""
         pass
 
     # ------------------------------------------------------------------ helpers
