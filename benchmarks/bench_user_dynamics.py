@@ -12,7 +12,8 @@ the dense 10,000 x 1,700 rating observation and builds the action mask).
 If RecLab's interpreter is missing, a clearly labelled re-implementation of its per-user Python loop
 (``reclab_loop_step`` below) is timed instead.
 
-    python benchmarks/bench_user_dynamics.py [--reclab-python /tmp/reclab_venv/bin/python] [--repeats 3]
+    python -m venv .venv-reclab && .venv-reclab/bin/pip install reclab==0.1.2
+    python benchmarks/bench_user_dynamics.py [--reclab-python .venv-reclab/bin/python] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -114,8 +115,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--init", type=int, default=10_000)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--reclab-python", default="/tmp/reclab_venv/bin/python")
+    p.add_argument("--reclab-python", default=os.environ.get("RECLAB_PYTHON", ".venv-reclab/bin/python"),
+                   help="interpreter with reclab==0.1.2 installed (default $RECLAB_PYTHON or .venv-reclab/bin/python)")
     args = p.parse_args(argv)
+    if not os.path.isfile(args.reclab_python):
+        p.error(f"--reclab-python {args.reclab_python} not found: create it with `python -m venv .venv-reclab && "
+                f".venv-reclab/bin/pip install reclab==0.1.2`")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python "
           f"{sys.version.split()[0]}, numpy {np.__version__}")
     ref, loop, ours_world, ours_env, label = [], [], [], [], ""
