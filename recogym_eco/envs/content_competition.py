@@ -34,7 +34,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from recogym_eco.envs.faces import RENDER_MODES, check_render_mode, scatter_picture
+from recogym_eco.components.pictures import scatter_picture
+from recogym_eco.envs.faces import RENDER_MODES, check_render_mode
 from recogym_eco.worlds.content_competition import ContentCompetitionConfig, ContentCompetitionWorld, resolve_config
 
 ENV_ID = "recogym_eco/ContentCompetition-v0"

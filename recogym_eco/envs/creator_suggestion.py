@@ -29,7 +29,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from recogym_eco.envs.faces import RENDER_MODES, bar_picture, check_render_mode
+from recogym_eco.components.pictures import bar_picture
+from recogym_eco.envs.faces import RENDER_MODES, check_render_mode
 from recogym_eco.worlds.creator_suggestion import CreatorSuggestionConfig, CreatorSuggestionWorld
 
 

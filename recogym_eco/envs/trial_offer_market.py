@@ -33,6 +33,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from recogym_eco.components.pictures import bar_picture
 from recogym_eco.envs.faces import RENDER_MODES, check_render_mode
 from recogym_eco.worlds.trial_offer_market import (
     TrialOfferMarketConfig,
@@ -131,7 +132,7 @@ class TrialOfferMarketEnv(gym.Env):
             return (f"step {self._step}/{self.config.horizon} arrivals={self.world.arrivals} "
                     f"efficiency={eff:.4f} entropy={market_entropy(phi):.3f} top items="
                     + ", ".join(f"{j}:{phi[j]:.3f}" for j in top))
-        return _bars(np.sort(phi)[::-1][:64])
+        return bar_picture([np.sort(phi)[::-1][:64]], height=64, bar_width=4)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -162,17 +163,3 @@ class TrialOfferMarketEnv(gym.Env):
             "arrivals": int(arrivals),
             "step": int(self._step),
         }
-
-
-def _bars(values: np.ndarray, height: int = 64) -> np.ndarray:
-    """A small uint8 (height, 4 * len, 3) bar chart of ``values`` scaled to the largest."""
-    n = max(len(values), 1)
-    img = np.full((height, 4 * n, 3), 255, dtype=np.uint8)
-    top = float(values.max()) if len(values) and values.max() > 0 else 1.0
-    h = np.round(values / top * (height - 1)).astype(int)
-    rows = np.arange(height)[:, None]
-    cols = np.repeat(np.arange(len(values)), 4)
-    mask = rows >= height - h[cols][None, :]
-    mask[:, 3::4] = False
-    img[mask] = (40, 90, 160)
-    return img

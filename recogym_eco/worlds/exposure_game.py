@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from recogym_eco.components.metrics import shannon_entropy
+from recogym_eco.components.pictures import scatter_picture
 from recogym_eco.components.validation import as_float_array, check_choice, check_int, check_real, require
 from recogym_eco.worlds import exposure_game_math as xm
 from recogym_eco.worlds.exposure_demand import DEMANDS, sample_demand
@@ -475,26 +476,10 @@ def demand_norm_bound(config: ExposureGameConfig) -> float:
 
 
 def draw_profile(world: ExposureGameWorld, size: int = 96) -> np.ndarray:
-    """A (size, size, 3) uint8 picture: users (grey) and producers (red) projected on the demand's two
-    principal axes (rescaled to the unit disc)."""
-    img = np.full((size, size, 3), 255, dtype=np.uint8)
+    """A (size, size, 3) uint8 picture: users (blue) and producers (orange) projected on the demand's
+    two principal axes."""
     C = world.C
-    Cc = C - C.mean(0)
-    _, _, Vt = np.linalg.svd(Cc, full_matrices=False)
+    _, _, Vt = np.linalg.svd(C - C.mean(0), full_matrices=False)
     axes = np.zeros((2, world.d))
     axes[: min(2, Vt.shape[0])] = Vt[:2]
-    scale = max(float(np.linalg.norm(C, axis=1).max()), 1e-12)
-
-    def pix(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        xy = np.clip((X @ axes.T) / scale, -1.0, 1.0)
-        col = np.round((xy[:, 0] + 1.0) * 0.5 * (size - 3) + 1).astype(int)
-        row = np.round((1.0 - xy[:, 1]) * 0.5 * (size - 3) + 1).astype(int)
-        return row, col
-
-    r, k = pix(C)
-    img[r, k] = (150, 150, 150)
-    r, k = pix(world.S)
-    for dr in (-1, 0, 1):
-        for dk in (-1, 0, 1):
-            img[r + dr, k + dk] = (220, 30, 30)
-    return img
+    return scatter_picture([C @ axes.T, world.S @ axes.T], size=size)
