@@ -7,7 +7,6 @@ Every function is vectorised over the creator population and off by default, so 
 * :func:`practice_skill`: learning by doing and forgetting (``skill_growth``, ``skill_decay``);
 * :func:`relative_trust` and :func:`update_usual_reward`: trust that moves in proportion to what
   following a suggestion gained or lost against the creator's usual reward (``trust_dynamics="relative"``);
-* :func:`log_counts`: the platform's logs in absolute counts (``log_units="counts"``);
 * :func:`check_v1_fields`: validation of the fields these mechanics read.
 """
 
@@ -74,15 +73,6 @@ def relative_trust(trust: np.ndarray, followed: np.ndarray, reward: np.ndarray, 
     """
     step = lr * (reward - usual) / (usual + 1.0)
     return np.where(followed, np.clip(trust + step, 0.0, 1.0), trust)
-
-
-def log_counts(made: np.ndarray, clicks: np.ndarray, genre_clicks: np.ndarray, genre_supply: np.ndarray) -> np.ndarray:
-    """The platform's logs in absolute counts, (C, 4 G): per creator its uploads per genre and the
-    clicks its items got per genre (since the episode began), then platform-wide clicks per genre
-    and items made per genre over the last ``freshness_window`` rounds (the same row for every creator)."""
-    C = made.shape[0]
-    return np.hstack([made, clicks, np.broadcast_to(genre_clicks, (C, genre_clicks.size)),
-                      np.broadcast_to(genre_supply, (C, genre_supply.size))])
 
 
 def check_v1_fields(config: Any) -> None:

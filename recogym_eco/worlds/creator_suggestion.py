@@ -61,6 +61,7 @@ from recogym_eco.components.validation import (
     require,
 )
 from recogym_eco.worlds import creator_dynamics as dyn
+from recogym_eco.worlds import creator_suggestion_engine as engines
 from recogym_eco.worlds import creator_user_dynamics as udyn
 
 PREFERENCE_SOURCES = ("synthetic", "movielens")
@@ -126,6 +127,7 @@ class CreatorSuggestionConfig:
     boredom_memory: int = 0
     boredom_threshold: int = 1
     boredom_penalty: float = 0.0
+    engine: str = "auto"
 
     def __post_init__(self) -> None:
         for name in ("num_creators", "num_users", "num_genres", "slate_size", "horizon", "churn_patience",
@@ -142,6 +144,7 @@ class CreatorSuggestionConfig:
         CREATOR_MODELS.check(self.creator_fallback, "creator_fallback")
         RECOMMENDERS.check(self.recommender, "recommender")
         check_choice(self.observation, "observation", OBSERVATIONS)
+        check_choice(self.engine, "engine", engines.ENGINES)
         dyn.check_v1_fields(self)
         udyn.check_user_dynamics_fields(self)
         allowed = "a pair (alpha, beta) of finite positive numbers"
@@ -185,6 +188,28 @@ class CreatorSuggestionConfig:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+def platform_observation(config: CreatorSuggestionConfig, last_genre: np.ndarray, trust_estimate: np.ndarray,
+                         made: np.ndarray, click_log: np.ndarray, genre_click_log: np.ndarray,
+                         genre_supply_log: np.ndarray) -> np.ndarray:
+    """The platform's observation (see :meth:`CreatorSuggestionWorld.observation`) from the world's arrays,
+    with any leading batch axes: ``last_genre`` (..., C), ``made`` (..., C, G), ``genre_click_log`` (..., W, G)."""
+    G = config.num_genres
+    obs = np.zeros((*last_genre.shape, G + 2), dtype=np.float32)
+    np.put_along_axis(obs, np.where(last_genre >= 0, last_genre, G)[..., None], 1.0, axis=-1)
+    obs[..., G + 1] = trust_estimate
+    if config.observation == "paper":
+        return obs
+    demand = genre_click_log.sum(axis=-2)[..., None, :]
+    if config.log_units == "counts":
+        supply = genre_supply_log.sum(axis=-2)[..., None, :]
+        logs = [made, click_log, np.broadcast_to(demand, made.shape), np.broadcast_to(supply, made.shape)]
+        return np.concatenate([obs, *(x.astype(np.float32) for x in logs)], axis=-1)
+    made_share = made / np.maximum(made.sum(axis=-1, keepdims=True), 1)
+    click_share = click_log / np.maximum(click_log.sum(axis=-1, keepdims=True), 1)
+    demand_share = np.broadcast_to(demand / np.maximum(demand.sum(axis=-1, keepdims=True), 1.0), made.shape)
+    return np.concatenate([obs, *(x.astype(np.float32) for x in (made_share, click_share, demand_share))], axis=-1)
+
+
 @dataclass
 class RoundResult:
     """What one round produced; the env faces turn it into observations, rewards and ``info``."""
@@ -218,6 +243,7 @@ class CreatorSuggestionWorld:
         self.round_index = 0
         self.done = True
         self.terminated = self.truncated = False
+        self.compiled = False
 
     def _load_movielens_preferences(self) -> np.ndarray:
         from recogym_eco.data.movielens import genre_preferences, load_movielens
@@ -307,6 +333,7 @@ class CreatorSuggestionWorld:
         if self.ranker is not None:
             self.ranker.reset(C)
         self.recommender.reset(self)
+        self.compiled = engines.resolve(self)
 
     def click_propensity(self, users: np.ndarray) -> np.ndarray:
         """(n, G) the propensities theta[u, g] the users click with this round: theta itself, or with
@@ -362,25 +389,12 @@ class CreatorSuggestionWorld:
         logs (all in [0, 1]): its uploads per genre / its uploads, the clicks its items got per genre /
         its clicks (0 before its first click), and platform-wide clicks per genre over the last
         ``freshness_window`` rounds / their sum (the same row for every creator). Shape (C, 4 G + 2).
-        With ``log_units="counts"`` (v1) the logs are absolute counts, :func:`creator_dynamics.log_counts`:
+        With ``log_units="counts"`` (v1) the logs are absolute counts, :func:`platform_observation`:
         uploads and clicks per genre per creator, platform-wide recent clicks and recent items per
         genre. Shape (C, 5 G + 2).
         """
-        C, G = self.config.num_creators, self.config.num_genres
-        obs = np.zeros((C, G + 2), dtype=np.float32)
-        slot = np.where(self.last_genre >= 0, self.last_genre, G)
-        obs[np.arange(C), slot] = 1.0
-        obs[:, G + 1] = self.trust_estimate()
-        if self.config.observation == "paper":
-            return obs
-        made, clicks, demand = self.made, self.click_log, self.genre_click_log.sum(axis=0)
-        if self.config.log_units == "counts":
-            logs = dyn.log_counts(made, clicks, demand, self.genre_supply_log.sum(axis=0))
-            return np.hstack([obs, logs]).astype(np.float32)
-        made_share = made / np.maximum(made.sum(axis=1, keepdims=True), 1)
-        click_share = clicks / np.maximum(clicks.sum(axis=1, keepdims=True), 1)
-        demand_share = np.broadcast_to(demand / max(demand.sum(), 1.0), made.shape)
-        return np.hstack([obs, made_share, click_share, demand_share]).astype(np.float32)
+        return platform_observation(self.config, self.last_genre, self.trust_estimate(), self.made, self.click_log,
+                                    self.genre_click_log, self.genre_supply_log)
 
     # ------------------------------------------------------------------ one round
     def fallback_genres(self) -> np.ndarray:
@@ -405,7 +419,7 @@ class CreatorSuggestionWorld:
                 "followed": none.copy(), "ignored": none.copy(), "trust_estimate": self.trust_estimate(),
                 "made_genre": np.full(C, -1, dtype=np.int64), "genre_counts": np.zeros(G, dtype=np.int64),
                 "departed": none.copy(), "present": self.present.copy(), "active_users": 0,
-                "user_clicks": np.zeros(U)}
+                "user_clicks": np.zeros(U), "engine": "compiled" if self.compiled else "numpy"}
 
     def check_suggestions(self, suggestions: Any) -> np.ndarray:
         """Validates the platform's action: integers in [0, G] of shape (C,)."""
@@ -442,6 +456,12 @@ class CreatorSuggestionWorld:
         a = self.check_suggestions(suggestions)
         driven = self.check_creator_actions(creator_actions) if creator_actions is not None else None
         C, U, G, W, k = cfg.num_creators, cfg.num_users, cfg.num_genres, cfg.freshness_window, cfg.slate_size
+        if self.compiled and driven is None and self.ranker is None:
+            out = engines.compiled_round(self, a)
+            return self._finish_round(a, out["clicks_total"], out["reward"], out["clicks"], out["exposure"],
+                                      out["user_clicks"], out["made_genre"], out["active"], out["followed"],
+                                      out["ignored"], out["departed"], out["on_platform"], out["genre_counts"],
+                                      out["active_users"], "compiled")
 
         # 1-2. creators decide what to make
         on_platform = self.present.copy()
@@ -493,7 +513,7 @@ class CreatorSuggestionWorld:
         # 5. rewards, histories, churn
         creator_of = items % C
         weight = np.broadcast_to(self.reward_weights[users][:, None], slates.shape)
-        creator_reward = np.bincount(creator_of[clicked], weights=weight[clicked], minlength=C)
+        creator_reward = np.bincount(creator_of[clicked], weights=weight[clicked], minlength=C).astype(np.float64)
         creator_clicks = np.bincount(creator_of[clicked], minlength=C).astype(np.float64)
         exposure = np.bincount(creator_of[shown], minlength=C)
         genre_reward = np.bincount(creator_of[clicked] * G + genre[clicked], weights=weight[clicked],
@@ -528,17 +548,25 @@ class CreatorSuggestionWorld:
         self.click_log += raw_genre_clicks
         self.genre_click_log[self.round_index % W] = raw_genre_clicks.sum(axis=0)
         self.genre_supply_log[self.round_index % W] = np.bincount(made_genre[active], minlength=G)
+        genre_counts = np.bincount(made_genre[active], minlength=G)
+        return self._finish_round(a, float(clicked.sum()), creator_reward, creator_clicks, exposure, user_clicks,
+                                  made_genre, active, followed, ignored, departed, on_platform, genre_counts,
+                                  int(users.size), "numpy")
+
+    def _finish_round(self, a: np.ndarray, clicks: float, creator_reward: np.ndarray, creator_clicks: np.ndarray,
+                      exposure: np.ndarray, user_clicks: np.ndarray, made_genre: np.ndarray, active: np.ndarray,
+                      followed: np.ndarray, ignored: np.ndarray, departed: np.ndarray, on_platform: np.ndarray,
+                      genre_counts: np.ndarray, active_users: int, engine: str) -> RoundResult:
+        """The bookkeeping every engine shares after a round: last round's arrays, the clock, the end of
+        the episode and ``info``."""
         self.last_genre = made_genre
         self.last_suggestion = a
         self.last_reward = creator_reward
         self.round_index += 1
         self.terminated = not bool(self.present.any())
-        self.truncated = self.round_index >= cfg.horizon and not self.terminated
+        self.truncated = self.round_index >= self.config.horizon and not self.terminated
         self.done = self.terminated or self.truncated
-
-        genre_counts = np.bincount(made_genre[active], minlength=G)
-        sent = int((active & suggested).sum())
-        clicks = float(clicked.sum())
+        sent = int((active & (a > 0)).sum())
         info = {
             "round": self.round_index,
             "clicks": clicks,
@@ -559,8 +587,9 @@ class CreatorSuggestionWorld:
             "genre_counts": genre_counts,
             "departed": departed,
             "present": self.present.copy(),
-            "active_users": int(users.size),
+            "active_users": active_users,
             "user_clicks": user_clicks,
+            "engine": engine,
         }
         return RoundResult(clicks, creator_reward, creator_clicks, exposure, user_clicks, made_genre, active,
                            followed, ignored, departed, info)

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from recogym_eco.components.engines import EngineFallbackWarning
 from recogym_eco.components.groups import group_means
 from recogym_eco.components.metrics import gini, shannon_entropy
 from recogym_eco.components.validation import check_choice
@@ -44,10 +45,6 @@ from .relevance import distance_from_parts, dot_from_inner
 __all__ = ["ENGINES", "ContentCompetitionBatch", "ContentCompetitionWorld", "EngineFallbackWarning", "resolve_engine"]
 
 ENGINES: tuple[str, ...] = ("auto", "compiled", "numpy", "dense")
-
-
-class EngineFallbackWarning(RuntimeWarning):
-    """The requested engine cannot run this configuration here; another one (named) is used instead."""
 
 
 def resolve_engine(engine: str, config: ContentCompetitionConfig, num_worlds: int = 1) -> str:

@@ -1,0 +1,299 @@
+"""CreatorSuggestion as a batched Gymnasium vector env: ``num_envs`` worlds in one compiled pass per step.
+
+| | |
+|---|---|
+| Creation | ``gymnasium.make_vec("recogym_eco/CreatorSuggestion-v0", num_envs=N, **kwargs)`` (also ``-v1``) |
+| Spaces | ``single_*`` are the single face's (:mod:`recogym_eco.envs.creator_suggestion`); batched with a leading axis N |
+| Autoreset | ``AutoresetMode.NEXT_STEP`` (Gymnasium 1.x): a world that ended is reset by the next ``step``, whose action it ignores |
+| Seeds | ``reset(seed=s)``: world i is the single env reset with ``seed=s + i`` (a list gives one seed per world) |
+| Infos | the single face's ``info`` keys, each an array over worlds with its ``_key`` mask (Gymnasium's layout) |
+| SB3 | :class:`recogym_eco.envs.sb3_vec_env.SB3VecEnv` (``make_sb3_vec_env``) |
+
+Where the compiled round applies (:func:`recogym_eco.worlds.creator_suggestion_engine.unsupported_reason`:
+the v0 plug-ins), the worlds' state arrays are stacked along a leading world axis and one numba call
+(:func:`~recogym_eco.worlds.creator_suggestion_kernel.step_worlds`) plays the round of every world,
+worlds on parallel threads; elsewhere (the v1 defaults: the MF recommender and feedback creators) the
+worlds step one after another on NumPy. Either way world i plays exactly the trajectory of the single
+env seeded as above (the tests compare both with Gymnasium's ``SyncVectorEnv``), because each world
+keeps its own generator and the compiled round draws from it what the NumPy round draws.
+
+The ranking lever is not available here (the batched round is the plain top-k); the reward-weight
+lever is :meth:`CreatorSuggestionVectorEnv.set_reward_weights`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from recogym_eco.components.validation import check_int
+from recogym_eco.worlds.creator_suggestion import CreatorSuggestionConfig, CreatorSuggestionWorld, \
+    platform_observation
+from recogym_eco.worlds.creator_suggestion_engine import STATE_FIELDS, kernel_settings
+
+_LAST = ("last_genre", "last_suggestion", "last_reward")
+
+
+def batched_entropy(counts: np.ndarray) -> np.ndarray:
+    """Shannon entropy of each row of non-negative ``counts`` (0 for empty rows), the batched
+    :func:`~recogym_eco.components.metrics.shannon_entropy` (equal up to rounding)."""
+    total = counts.sum(axis=-1, keepdims=True)
+    p = counts / np.maximum(total, 1)
+    return -np.where(counts > 0, p * np.log(np.where(counts > 0, p, 1.0)), 0.0).sum(axis=-1)
+
+
+def batched_gini(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Gini coefficient of each row's values where ``mask``, the batched
+    :func:`~recogym_eco.components.metrics.gini`: sum_i (2i - n - 1) x_(i) / (n sum x), x ascending."""
+    x = np.sort(np.where(mask, values, np.inf), axis=-1)
+    n = mask.sum(axis=-1, keepdims=True)
+    i = np.arange(1, values.shape[-1] + 1)
+    inside = i <= n
+    x = np.where(inside, x, 0.0)
+    total = x.sum(axis=-1)
+    num = ((2 * i - n - 1) * x).sum(axis=-1)
+    return np.where((n[..., 0] > 0) & (total > 0), num / np.maximum(n[..., 0] * total, 1e-300), 0.0)
+
+
+class CreatorSuggestionVectorEnv(VectorEnv):
+    """``num_envs`` CreatorSuggestion worlds stepped together; keyword arguments are
+    :class:`~recogym_eco.worlds.creator_suggestion.CreatorSuggestionConfig`'s."""
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": [None]}
+
+    def __init__(self, num_envs: int, render_mode: str | None = None, **kwargs: Any) -> None:
+        check_int(num_envs, "num_envs", low=1)
+        if render_mode is not None:
+            raise ValueError(f"render_mode must be None for the batched env (render one world with the single "
+                             f"face); got {render_mode!r}")
+        self.num_envs = int(num_envs)
+        self.render_mode = None
+        self.config = CreatorSuggestionConfig(**kwargs)
+        self.worlds = [CreatorSuggestionWorld(self.config) for _ in range(self.num_envs)]
+        C, G = self.config.num_creators, self.config.num_genres
+        world = self.worlds[0]
+        self.single_observation_space = spaces.Box(0.0, world.observation_high, shape=(C, world.observation_width),
+                                                   dtype=np.float32)
+        self.single_action_space = spaces.MultiDiscrete(np.full(C, G + 1, dtype=np.int64))
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self._generators: list[np.random.Generator | None] = [None] * self.num_envs
+        self._autoreset = np.zeros(self.num_envs, dtype=bool)
+        self._state: dict[str, np.ndarray] | None = None
+        self._reset_done = False
+
+    # ------------------------------------------------------------------ state
+    @property
+    def compiled(self) -> bool:
+        """Whether the worlds step in the compiled batched round (else one after another on NumPy)."""
+        return self._state is not None
+
+    def _pack(self, indices: np.ndarray) -> None:
+        """Moves the freshly reset worlds' arrays into the stacked state and makes the worlds views of it."""
+        N = self.num_envs
+        if self._state is None:
+            first = self.worlds[int(indices[0])]
+            self._state = {name: np.zeros((N, *np.shape(getattr(first, name))), dtype=np.asarray(
+                getattr(first, name)).dtype) for name in (*STATE_FIELDS, *_LAST)}
+            self._state["words"] = np.zeros((N, 4), dtype=np.uint64)
+            self._state["round_index"] = np.zeros(N, dtype=np.int64)
+        from recogym_eco.components.pcg64 import get_words
+
+        for i in indices:
+            world = self.worlds[i]
+            for name in (*STATE_FIELDS, *_LAST):
+                self._state[name][i] = getattr(world, name)
+                setattr(world, name, self._state[name][i])
+            self._state["words"][i] = get_words(world.rng)
+            self._state["round_index"][i] = 0
+
+    def sync_worlds(self) -> list[CreatorSuggestionWorld]:
+        """The worlds brought up to date (generators, clocks, end flags), e.g. to inspect or render one."""
+        if self._state is not None:
+            from recogym_eco.components.pcg64 import set_words
+
+            for i, world in enumerate(self.worlds):
+                set_words(world.rng, self._state["words"][i])
+                world.round_index = int(self._state["round_index"][i])
+                world.terminated = not bool(world.present.any())
+                world.truncated = world.round_index >= self.config.horizon and not world.terminated
+                world.done = world.terminated or world.truncated
+        return self.worlds
+
+    def set_reward_weights(self, weights: np.ndarray | None) -> None:
+        """The creator reward-weight lever of every world: (num_users,) shared or (num_envs, num_users)."""
+        U = self.config.num_users
+        w = np.ones(U) if weights is None else np.asarray(weights, dtype=np.float64)
+        if w.shape not in ((U,), (self.num_envs, U)) or not np.all(np.isfinite(w)) or w.min() < 0:
+            raise ValueError(f"weights must be a finite non-negative array of shape ({U},) or ({self.num_envs}, "
+                             f"{U}); got shape {w.shape}")
+        for i, world in enumerate(self.worlds):
+            row = np.broadcast_to(w, (self.num_envs, U))[i]
+            if self._state is not None:
+                self._state["reward_weights"][i] = row
+            else:
+                world.set_reward_weights(row)
+
+    # ------------------------------------------------------------------ API
+    def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
+        """Resets every world (or those of ``options["reset_mask"]``); see the module docstring for seeds."""
+        N = self.num_envs
+        if seed is None or isinstance(seed, (int, np.integer)):
+            seeds = [None if seed is None else int(seed) + i for i in range(N)]
+        else:
+            seeds = list(seed)
+            if len(seeds) != N:
+                raise ValueError(f"seed must be None, an int or a list of {N} seeds (num_envs); got {len(seeds)}")
+        mask = np.ones(N, dtype=bool)
+        if options and "reset_mask" in options:
+            mask = np.asarray(options["reset_mask"])
+            if mask.shape != (N,) or mask.dtype != np.bool_ or not mask.any():
+                raise ValueError(f"options['reset_mask'] must be a boolean array of shape ({N},) with a True entry")
+        if not self._reset_done and not mask.all():
+            raise ValueError("the first reset must reset every world (no reset_mask)")
+        indices = np.flatnonzero(mask)
+        self._reset_worlds(indices, [seeds[i] for i in indices])
+        self._autoreset[mask] = False
+        self._reset_done = True
+        info = self._reset_info(mask)
+        return self._observations(), info
+
+    def _reset_worlds(self, indices: np.ndarray, seeds: list[int | None]) -> None:
+        for i, s in zip(indices, seeds):
+            if s is not None or self._generators[i] is None:
+                self._generators[i] = seeding.np_random(s)[0]
+            self.worlds[i].reset(self._generators[i])
+        if self.worlds[int(indices[0])].compiled:
+            self._pack(indices)
+
+    def step(self, actions: Any):
+        """One round of every world (NEXT_STEP autoreset); returns batched (obs, rewards, terminated,
+        truncated, infos)."""
+        if not self._reset_done:
+            raise RuntimeError("call reset() before step()")
+        actions = self._check_actions(actions)
+        resetting = self._autoreset.copy()
+        if resetting.any():
+            self._reset_worlds(np.flatnonzero(resetting), [None] * int(resetting.sum()))
+        if self._state is not None:
+            rewards, terminated, truncated, info = self._step_compiled(actions, ~resetting)
+        else:
+            rewards, terminated, truncated, info = self._step_loop(actions, ~resetting)
+        self._autoreset = terminated | truncated
+        return self._observations(), rewards, terminated, truncated, info
+
+    def _check_actions(self, actions: Any) -> np.ndarray:
+        C, G = self.config.num_creators, self.config.num_genres
+        arr = np.asarray(actions)
+        if arr.shape != (self.num_envs, C):
+            raise ValueError(f"actions must have shape (num_envs, num_creators) = ({self.num_envs}, {C}); got "
+                             f"{arr.shape}")
+        if not np.issubdtype(arr.dtype, np.integer):
+            if not (np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))):
+                raise ValueError(f"actions must hold integers in [0, {G}]; got dtype {arr.dtype}")
+        arr = arr.astype(np.int64)
+        if arr.size and (arr.min() < 0 or arr.max() > G):
+            raise ValueError(f"actions entries must be in [0, {G}] (0 = no suggestion, g + 1 = suggest genre g); "
+                             f"got range [{arr.min()}, {arr.max()}]")
+        return arr
+
+    def _observations(self) -> np.ndarray:
+        if self._state is None:
+            return np.stack([world.observation() for world in self.worlds])
+        st = self.state
+        a, b = self.config.trust_prior
+        estimate = (st["follows"] + a) / (st["follows"] + st["ignores"] + a + b)
+        return platform_observation(self.config, st["last_genre"], estimate, st["made"], st["click_log"],
+                                    st["genre_click_log"], st["genre_supply_log"])
+
+    @property
+    def state(self) -> dict[str, np.ndarray]:
+        """The stacked state arrays (leading world axis) of the compiled batch."""
+        if self._state is None:
+            raise RuntimeError("the batch steps on NumPy (no stacked state); see `compiled`")
+        return self._state
+
+    def _step_loop(self, actions: np.ndarray, stepping: np.ndarray):
+        N = self.num_envs
+        rewards = np.zeros(N)
+        terminated = np.zeros(N, dtype=bool)
+        truncated = np.zeros(N, dtype=bool)
+        info: dict[str, Any] = {}
+        for i, world in enumerate(self.worlds):
+            if stepping[i]:
+                result = world.step(actions[i])
+                rewards[i] = result.clicks
+                terminated[i], truncated[i] = world.terminated, world.truncated
+                info = self._add_info(info, result.info, i)
+            else:
+                info = self._add_info(info, world.initial_info(), i)
+        return rewards, terminated, truncated, info
+
+    def _step_compiled(self, actions: np.ndarray, stepping: np.ndarray):
+        from recogym_eco.worlds.creator_suggestion_kernel import step_worlds
+
+        if any(world.ranker is not None for world in self.worlds):
+            raise RuntimeError("the batched env has no ranking lever: use the single face to install a ranker")
+        cfg, st, N = self.config, self._state, self.num_envs
+        C, U, G = cfg.num_creators, cfg.num_users, cfg.num_genres
+        out_creator = np.zeros((N, 4, C))
+        out_user = np.zeros((N, U))
+        made_genre = np.full((N, C), -1, dtype=np.int64)
+        flags = np.zeros((N, 4, C), dtype=bool)
+        genre_counts = np.zeros((N, G), dtype=np.int64)
+        totals = np.zeros((N, 2))
+        step_worlds(st["words"], actions, *(st[name] for name in STATE_FIELDS), self.worlds[0]._bias,
+                    st["round_index"], *kernel_settings(self.worlds[0]), stepping, out_creator, out_user, made_genre,
+                    flags, genre_counts, totals)
+        rows = np.flatnonzero(stepping)
+        st["last_genre"][rows] = made_genre[rows]
+        st["last_suggestion"][rows] = actions[rows]
+        st["last_reward"][rows] = out_creator[rows, 0]
+        st["round_index"][rows] += 1
+        present = st["present"]
+        terminated = stepping & ~present.any(axis=1)
+        truncated = stepping & (st["round_index"] >= cfg.horizon) & ~terminated
+        active, followed = flags[:, 0], flags[:, 1]
+        sent = (active & (actions > 0)).sum(axis=1)
+        a, b = cfg.trust_prior
+        info = {
+            "round": st["round_index"].copy(),
+            "clicks": totals[:, 0].copy(),
+            "content_diversity": batched_entropy(genre_counts),
+            "active_creators": active.sum(axis=1),
+            "present_creators": present.sum(axis=1),
+            "genres_per_creator": (st["made"] > 0).sum(axis=2),
+            "follow_rate": np.where(sent > 0, followed.sum(axis=1) / np.maximum(sent, 1), 0.0),
+            "suggestions_sent": np.where(stepping, sent, 0),
+            "exposure": out_creator[:, 2].astype(np.int64),
+            "creator_clicks": out_creator[:, 1].copy(),
+            "creator_reward": out_creator[:, 0].copy(),
+            "exposure_gini": batched_gini(out_creator[:, 2], out_creator[:, 3] > 0),
+            "followed": followed.copy(),
+            "ignored": flags[:, 2].copy(),
+            "trust_estimate": (st["follows"] + a) / (st["follows"] + st["ignores"] + a + b),
+            "made_genre": made_genre,
+            "genre_counts": genre_counts,
+            "departed": flags[:, 3].copy(),
+            "present": present.copy(),
+            "active_users": totals[:, 1].astype(np.int64),
+            "user_clicks": out_user,
+            "engine": np.full(N, "compiled", dtype=object),
+        }
+        for key in list(info):
+            info[f"_{key}"] = np.ones(N, dtype=bool)
+        return totals[:, 0].copy(), terminated, truncated, info
+
+    def _reset_info(self, mask: np.ndarray) -> dict[str, Any]:
+        info: dict[str, Any] = {}
+        for i in np.flatnonzero(mask):
+            info = self._add_info(info, self.worlds[i].initial_info(), int(i))
+        return info
+
+    def close_extras(self, **kwargs: Any) -> None:
+        """Nothing to release: the worlds live in this process."""

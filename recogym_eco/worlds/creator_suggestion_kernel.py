@@ -1,0 +1,355 @@
+"""The compiled round of the creator-suggestion world: one numba pass per world, many worlds per call.
+
+It plays exactly the round of :meth:`CreatorSuggestionWorld.step
+<recogym_eco.worlds.creator_suggestion.CreatorSuggestionWorld.step>` (seed 001, Sections 3 and 5.1;
+the module docstring of :mod:`recogym_eco.worlds.creator_suggestion` lists the steps) for the
+configurations :func:`recogym_eco.worlds.creator_suggestion_engine.unsupported_reason` accepts, and
+draws the same uniforms from each world's PCG64 stream (:mod:`recogym_eco.components.pcg64`) in the
+same order:
+
+1. ``random(C)`` creator activity, ``random(C)`` follow decisions, ``random(C)`` the fallback genre
+   (inverse CDF over the creator model's weights: 1[made > 0] for ``random_history``, the genres of
+   most reward for ``most_clicked_history``);
+2. ``random(U)`` user activity, ``random(#candidates)`` the recommender's tie jitter
+   b_i = s_i (1 + 1e-9 u_i) (s_i = quality for the oracle, the smoothed CTR for popularity);
+3. ``random(#users * k)`` the clicks, P(click) = theta[u, g_i] q_i / log2(r + 1).
+
+Every floating-point operation is the one NumPy performs (same operands, same order), and sums of
+rewards run in NumPy's ``bincount`` order, so the state after a round is bit for bit the NumPy
+engine's (tests replay recorded trajectories on both). The top-k is the exact per-genre merge of
+``CreatorSuggestionWorld._rank``: candidates sorted by (genre, -b, index), each user's unseen heads
+of the G lists merged k times, ties to the lower genre.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from recogym_eco.components.pcg64 import next_double
+
+MODEL_RANDOM_HISTORY = 0
+MODEL_MOST_CLICKED = 1
+RECOMMENDER_ORACLE = 0
+RECOMMENDER_POPULARITY = 1
+TRUST_STATIC = 0
+TRUST_CLICKS = 1
+TRUST_RELATIVE = 2
+
+
+@njit(cache=True)
+def _fallback_genres(words, made, feedback, model, out):
+    """The creator model's genre per creator: u * cum[-1] against the cumulated weights."""
+    C, G = made.shape
+    weights = np.empty(G)
+    for c in range(C):
+        if model == MODEL_MOST_CLICKED:
+            best = -np.inf
+            for g in range(G):
+                if made[c, g] > 0 and feedback[c, g] > best:
+                    best = feedback[c, g]
+            for g in range(G):
+                score = feedback[c, g] if made[c, g] > 0 else -np.inf
+                weights[g] = 1.0 if score == best else 0.0
+        else:
+            for g in range(G):
+                weights[g] = 1.0 if made[c, g] > 0 else 0.0
+        for g in range(1, G):
+            weights[g] += weights[g - 1]
+        u = next_double(words) * weights[G - 1]
+        count = 0
+        for g in range(G):
+            if weights[g] <= u:
+                count += 1
+        out[c] = min(count, G - 1)
+
+
+@njit(cache=True)
+def _rank_and_click(r, user, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start, slot_to_cand,
+                    item_serial_flat, seen_slot, seen_serial, affinity, mark, slates):
+    """User ``user``'s (row r) slate: the k-way merge of its unseen per-genre heads (best first)."""
+    if exclude_seen:
+        W, K = seen_slot.shape[1], seen_slot.shape[2]
+        for a in range(W):
+            for b in range(K):
+                s = seen_slot[user, a, b]
+                if s >= 0 and item_serial_flat[s] == seen_serial[user, a, b]:
+                    c = slot_to_cand[s]
+                    if c >= 0:
+                        mark[c] = r
+    pos = np.empty(G, dtype=np.int64)
+    depth = np.zeros(G, dtype=np.int64)
+    for g in range(G):
+        p = genre_start[g]
+        while p < genre_start[g + 1] and mark[order[p]] == r:
+            p += 1
+        pos[g] = p
+    for j in range(k):
+        best = -np.inf
+        best_g = -1
+        for g in range(G):
+            if depth[g] < k and pos[g] < genre_start[g + 1]:
+                score = affinity[user, g] * weight[order[pos[g]]]
+                if score > best:
+                    best = score
+                    best_g = g
+        if best_g < 0:
+            slates[r, j] = -1
+            continue
+        slates[r, j] = order[pos[best_g]]
+        depth[best_g] += 1
+        p = pos[best_g] + 1
+        while p < genre_start[best_g + 1] and mark[order[p]] == r:
+            p += 1
+        pos[best_g] = p
+
+
+@njit(cache=True)
+def _rank_users(users, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start, slot_to_cand,
+                item_serial_flat, seen_slot, seen_serial, affinity, slates):
+    mark = np.full(cand_slot.size, -1, dtype=np.int64)
+    for r in range(users.size):
+        _rank_and_click(r, users[r], exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start,
+                        slot_to_cand, item_serial_flat, seen_slot, seen_serial, affinity, mark, slates)
+
+
+@njit(cache=True, parallel=True)
+def _rank_users_parallel(users, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start, slot_to_cand,
+                         item_serial_flat, seen_slot, seen_serial, affinity, slates):
+    n = users.size
+    chunks = 64
+    for chunk in prange(chunks):
+        mark = np.full(cand_slot.size, -1, dtype=np.int64)
+        for r in range(chunk * n // chunks, (chunk + 1) * n // chunks):
+            _rank_and_click(r, users[r], exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start,
+                            slot_to_cand, item_serial_flat, seen_slot, seen_serial, affinity, mark, slates)
+
+
+@njit(cache=True)
+def step_world(words, suggestions, present, creator_activity, trust, skill, base_skill, made, feedback,
+               no_click_streak, previous_reward, usual_reward, follows, ignores, click_log,
+               genre_click_log, genre_supply_log, item_genre, item_serial, item_quality, item_clicks,
+               item_impressions, seen_slot, seen_serial, preferences, user_activity, reward_weights, bias,
+               round_index, model, recommender, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience,
+               exclude_seen, parallel_users,
+               out_creator, out_user, out_made_genre, out_flags, out_genre_counts):
+    """One round of one world, in place; see the module docstring.
+
+    Outputs: ``out_creator`` (4, C) float: reward, clicks, exposure, on-platform-at-start;
+    ``out_user`` (U,) clicks per user; ``out_made_genre`` (C,); ``out_flags`` (4, C) bool: active,
+    followed, ignored, departed; ``out_genre_counts`` (G,). Returns (clicks, active users).
+    """
+    C, G = made.shape
+    W = item_genre.shape[0]
+    U = preferences.shape[0]
+    k = bias.size
+    active = out_flags[0]
+    followed = out_flags[1]
+    ignored = out_flags[2]
+    departed = out_flags[3]
+    follow = np.empty(C, dtype=np.bool_)
+    for c in range(C):
+        out_creator[3, c] = 1.0 if present[c] else 0.0
+        draw = next_double(words)
+        active[c] = present[c] and draw < creator_activity[c]
+    for c in range(C):
+        draw = next_double(words)
+        follow[c] = suggestions[c] > 0 and draw < trust[c]
+    fallback = np.empty(C, dtype=np.int64)
+    _fallback_genres(words, made, feedback, model, fallback)
+    made_genre = out_made_genre
+    for c in range(C):
+        g = suggestions[c] - 1 if follow[c] else fallback[c]
+        made_genre[c] = g if active[c] else -1
+        followed[c] = active[c] and suggestions[c] > 0 and follow[c]
+        ignored[c] = active[c] and suggestions[c] > 0 and not follow[c]
+
+    slot = round_index % W
+    for c in range(C):
+        item_genre[slot, c] = made_genre[c]
+        item_serial[slot, c] = round_index * C + c
+        item_quality[slot, c] = skill[c, max(made_genre[c], 0)] if active[c] else 0.0
+        item_clicks[slot, c] = 0.0
+        item_impressions[slot, c] = 0.0
+    num_cand = 0
+    for a in range(W):
+        for c in range(C):
+            if item_genre[a, c] >= 0 and present[c]:
+                num_cand += 1
+    cand_slot = np.empty(num_cand, dtype=np.int64)
+    cand_genre = np.empty(num_cand, dtype=np.int64)
+    slot_to_cand = np.full(W * C + 1, -1, dtype=np.int64)
+    i = 0
+    for a in range(W):
+        for c in range(C):
+            if item_genre[a, c] >= 0 and present[c]:
+                cand_slot[i] = a * C + c
+                cand_genre[i] = item_genre[a, c]
+                slot_to_cand[a * C + c] = i
+                i += 1
+
+    num_users = 0
+    user_buf = np.empty(U, dtype=np.int64)
+    for u in range(U):
+        if next_double(words) < user_activity[u]:
+            user_buf[num_users] = u
+            num_users += 1
+    users = user_buf[:num_users]
+    flat_quality = item_quality.ravel()
+    weight = np.empty(num_cand)
+    for i in range(num_cand):
+        jitter = 1.0 + 1e-9 * next_double(words)
+        s = cand_slot[i]
+        if recommender == RECOMMENDER_POPULARITY:
+            a, c = s // C, s % C
+            weight[i] = (item_clicks[a, c] + 1.0) / (item_impressions[a, c] + 2.0) * jitter
+        else:
+            weight[i] = flat_quality[s] * jitter
+    if recommender == RECOMMENDER_POPULARITY:
+        affinity = np.ones((U, G))
+    else:
+        affinity = preferences
+    negated = np.empty(num_cand)
+    for i in range(num_cand):
+        negated[i] = -weight[i]
+    by_weight = np.argsort(negated, kind="mergesort")
+    genre_start = np.zeros(G + 1, dtype=np.int64)
+    for i in range(num_cand):
+        genre_start[cand_genre[i] + 1] += 1
+    for g in range(G):
+        genre_start[g + 1] += genre_start[g]
+    fill = genre_start[:G].copy()
+    order = np.empty(num_cand, dtype=np.int64)
+    for i in range(num_cand):
+        c = by_weight[i]
+        order[fill[cand_genre[c]]] = c
+        fill[cand_genre[c]] += 1
+
+    slates = np.full((num_users, k), -1, dtype=np.int64)
+    flat_serial = item_serial.ravel()
+    if num_cand > 0:
+        if parallel_users:
+            _rank_users_parallel(users, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start,
+                                 slot_to_cand, flat_serial, seen_slot, seen_serial, affinity, slates)
+        else:
+            _rank_users(users, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start, slot_to_cand,
+                        flat_serial, seen_slot, seen_serial, affinity, slates)
+
+    reward = out_creator[0]
+    clicks_of = out_creator[1]
+    exposure = out_creator[2]
+    reward[:] = 0.0
+    clicks_of[:] = 0.0
+    exposure[:] = 0.0
+    out_user[:] = 0.0
+    genre_reward = np.zeros((C, G))
+    raw_clicks = np.zeros((C, G))
+    total_clicks = 0.0
+    for u in range(U):
+        for j in range(k):
+            seen_slot[u, slot, j] = -1
+    flat_genre = item_genre.ravel()
+    flat_clicks = item_clicks.ravel()
+    flat_impressions = item_impressions.ravel()
+    new_clicks = np.zeros(W * C)
+    new_impressions = np.zeros(W * C)
+    for r in range(num_users):
+        u = users[r]
+        clicked_here = 0
+        for j in range(k):
+            draw = next_double(words)
+            cand = slates[r, j]
+            item = cand_slot[cand] if cand >= 0 else 0
+            seen_slot[u, slot, j] = item if cand >= 0 else -1
+            seen_serial[u, slot, j] = flat_serial[item]
+            if cand < 0:
+                continue
+            g = flat_genre[item]
+            c = item % C
+            exposure[c] += 1.0
+            new_impressions[item] += 1.0
+            if draw < preferences[u, g] * flat_quality[item] * bias[j]:
+                w = reward_weights[u]
+                reward[c] += w
+                clicks_of[c] += 1.0
+                genre_reward[c, g] += w
+                raw_clicks[c, g] += 1.0
+                new_clicks[item] += 1.0
+                clicked_here += 1
+                total_clicks += 1.0
+        out_user[u] = clicked_here
+    for s in range(W * C):
+        flat_clicks[s] += new_clicks[s]
+        flat_impressions[s] += new_impressions[s]
+
+    for c in range(C):
+        if active[c]:
+            made[c, made_genre[c]] += 1
+        for g in range(G):
+            feedback[c, g] += genre_reward[c, g]
+    if growth > 0 or decay > 0:
+        for c in range(C):
+            for g in range(G):
+                s = skill[c, g]
+                if active[c] and made_genre[c] == g:
+                    skill[c, g] = s + growth * (1.0 - s)
+                else:
+                    skill[c, g] = s - decay * (s - base_skill[c, g])
+    for c in range(C):
+        if followed[c]:
+            if trust_mode == TRUST_CLICKS:
+                step = trust_lr if reward[c] > previous_reward[c] else -trust_lr
+                trust[c] = min(max(trust[c] + step, 0.0), 1.0)
+            elif trust_mode == TRUST_RELATIVE:
+                step = trust_lr * (reward[c] - usual_reward[c]) / (usual_reward[c] + 1.0)
+                trust[c] = min(max(trust[c] + step, 0.0), 1.0)
+        if active[c]:
+            usual_reward[c] = usual_reward[c] + usual_rate * (reward[c] - usual_reward[c])
+            previous_reward[c] = reward[c]
+        if clicks_of[c] > 0:
+            no_click_streak[c] = 0
+        elif active[c]:
+            no_click_streak[c] += 1
+        departed[c] = present[c] and no_click_streak[c] >= churn_patience
+        if departed[c]:
+            present[c] = False
+        if followed[c]:
+            follows[c] += 1
+        if ignored[c]:
+            ignores[c] += 1
+    for g in range(G):
+        total = 0.0
+        for c in range(C):
+            click_log[c, g] += raw_clicks[c, g]
+            total += raw_clicks[c, g]
+        genre_click_log[slot, g] = total
+        out_genre_counts[g] = 0
+    for c in range(C):
+        if active[c]:
+            out_genre_counts[made_genre[c]] += 1
+    for g in range(G):
+        genre_supply_log[slot, g] = out_genre_counts[g]
+    return total_clicks, num_users
+
+
+@njit(cache=True, parallel=True)
+def step_worlds(words, suggestions, present, creator_activity, trust, skill, base_skill, made, feedback,
+                no_click_streak, previous_reward, usual_reward, follows, ignores, click_log,
+                genre_click_log, genre_supply_log, item_genre, item_serial, item_quality, item_clicks,
+                item_impressions, seen_slot, seen_serial, preferences, user_activity, reward_weights, bias,
+                round_index, model, recommender, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience,
+                exclude_seen, stepping, out_creator, out_user, out_made_genre, out_flags, out_genre_counts, out_totals):
+    """:func:`step_world` for every world w of a batch (leading axis) with ``stepping[w]``, worlds in
+    parallel; ``out_totals[w]`` = (clicks, active users)."""
+    for w in prange(words.shape[0]):
+        if not stepping[w]:
+            continue
+        clicks, users = step_world(
+            words[w], suggestions[w], present[w], creator_activity[w], trust[w], skill[w], base_skill[w], made[w],
+            feedback[w], no_click_streak[w], previous_reward[w], usual_reward[w], follows[w], ignores[w], click_log[w], genre_click_log[w], genre_supply_log[w], item_genre[w],
+            item_serial[w], item_quality[w], item_clicks[w], item_impressions[w], seen_slot[w], seen_serial[w],
+            preferences[w], user_activity[w], reward_weights[w], bias, round_index[w], model, recommender,
+            trust_mode, trust_lr, usual_rate, growth, decay, churn_patience, exclude_seen, False,
+            out_creator[w], out_user[w], out_made_genre[w], out_flags[w], out_genre_counts[w])
+        out_totals[w, 0] = clicks
+        out_totals[w, 1] = users
