@@ -25,7 +25,9 @@ class EnvEntry:
     registered as ``recogym_eco/<module name without _vN>-vN``; defaults: keyword arguments both faces
     start from; test_kwargs: a small, fast configuration for the conformance tests; fuzz: for the
     property-based tests, keyword -> tuple of valid values, drawn independently on top of test_kwargs
-    (plain data, so the package needs no test library).
+    (plain data, so the package needs no test library); vector_entry_point: ``"module:Class"`` of a
+    batched :class:`gymnasium.vector.VectorEnv` that ``gymnasium.make_vec(gym_id, num_envs=N)`` builds
+    (``None``: Gymnasium's sync vector env over copies of the face).
     """
 
     gym_id: str
@@ -34,6 +36,7 @@ class EnvEntry:
     defaults: dict[str, Any] = field(default_factory=dict)
     test_kwargs: dict[str, Any] = field(default_factory=dict)
     fuzz: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    vector_entry_point: str | None = None
 
     @property
     def game_id(self) -> str | None:
@@ -50,6 +53,7 @@ ENVIRONMENTS: tuple[EnvEntry, ...] = (
         gym_id="recogym_eco/CreatorSuggestion-v0",
         entry_point="recogym_eco.envs.creator_suggestion:CreatorSuggestionEnv",
         pettingzoo_module="recogym_eco.envs.creator_suggestion_v0",
+        vector_entry_point="recogym_eco.envs.creator_suggestion_vector:CreatorSuggestionVectorEnv",
         test_kwargs=dict(num_creators=6, num_users=20, num_genres=4, horizon=8),
         fuzz=dict(num_creators=(1, 2, 7), num_users=(1, 3, 25), num_genres=(1, 2, 5), slate_size=(1, 3, 8),
                   horizon=(1, 6), trust_mean=(0.0, 0.5, 1.0), trust_std=(0.0, 1.0, 1e6),
@@ -64,6 +68,7 @@ ENVIRONMENTS: tuple[EnvEntry, ...] = (
         gym_id="recogym_eco/CreatorSuggestion-v1",
         entry_point="recogym_eco.envs.creator_suggestion:CreatorSuggestionEnv",
         pettingzoo_module="recogym_eco.envs.creator_suggestion_v1",
+        vector_entry_point="recogym_eco.envs.creator_suggestion_vector:CreatorSuggestionVectorEnv",
         defaults=dict(recommender="mf", creator_fallback="feedback", initial_genre_skew=2.0, skill_range=(0.4, 0.8),
                       skill_growth=0.1, skill_decay=0.01, trust_dynamics="relative", log_units="counts"),
         test_kwargs=dict(num_creators=6, num_users=20, num_genres=4, horizon=8),
@@ -152,7 +157,8 @@ def register_all() -> None:
 
     for row in ENVIRONMENTS:
         if row.gym_id not in gym.registry:
-            gym.register(id=row.gym_id, entry_point=row.entry_point, kwargs=dict(row.defaults))
+            gym.register(id=row.gym_id, entry_point=row.entry_point, vector_entry_point=row.vector_entry_point,
+                         kwargs=dict(row.defaults))
         if row.game_id is None:
             continue
         for kind, factory in (("parallel", "parallel_env"), ("aec", "env")):

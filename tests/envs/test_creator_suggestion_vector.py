@@ -1,0 +1,167 @@
+"""The batched CreatorSuggestion env: world i of a batch is the single env seeded with seed + i.
+
+References: Gymnasium's ``SyncVectorEnv`` over single envs (NEXT_STEP autoreset, infos layout) and
+SB3's ``DummyVecEnv`` (autoreset inside ``step``, ``terminal_observation``), step for step.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from stable_baselines3.common.vec_env import DummyVecEnv
+
+import recogym_eco  # noqa: F401
+from recogym_eco.envs.creator_suggestion_vector import CreatorSuggestionVectorEnv, batched_entropy, batched_gini
+from recogym_eco.envs.sb3_vec_env import SB3VecEnv, make_sb3_vec_env
+from recogym_eco.components.metrics import gini, shannon_entropy
+
+V0, V1 = "recogym_eco/CreatorSuggestion-v0", "recogym_eco/CreatorSuggestion-v1"
+SMALL = dict(num_creators=6, num_users=20, num_genres=4, horizon=8)
+CASES = {
+    "v0": (V0, SMALL, True),
+    "v0_log_churn": (V0, dict(num_creators=5, num_users=30, horizon=20, churn_patience=2, observation="log"), True),
+    "v0_popularity_clicks": (V0, dict(SMALL, recommender="popularity", trust_dynamics="clicks",
+                                      creator_fallback="most_clicked_history"), True),
+    "v1_compiled_plugins": (V1, dict(SMALL, recommender="oracle", creator_fallback="random_history",
+                                     observation="log"), True),
+    "v1_default": (V1, SMALL, False),
+}
+APPROXIMATE = ("content_diversity", "exposure_gini")
+
+
+def rollout(venv, steps: int, seed: int, num_creators: int, num_genres: int) -> list:
+    obs, info = venv.reset(seed=seed)
+    rng = np.random.default_rng(99)
+    out = [(obs, info)]
+    for _ in range(steps):
+        out.append(venv.step(rng.integers(0, num_genres + 1, (venv.num_envs, num_creators))))
+    return out
+
+
+def assert_same(x, y, path: str = "") -> None:
+    if isinstance(x, dict):
+        assert set(x) == set(y), (path, set(x) ^ set(y))
+        for key in x:
+            if key in APPROXIMATE:
+                np.testing.assert_allclose(x[key], y[key], rtol=1e-12, atol=1e-15, err_msg=path + key)
+            else:
+                assert_same(x[key], y[key], f"{path}/{key}")
+    elif isinstance(x, (list, tuple)):
+        assert len(x) == len(y), path
+        for i, (a, b) in enumerate(zip(x, y)):
+            assert_same(a, b, f"{path}[{i}]")
+    else:
+        a, b = np.asarray(x), np.asarray(y)
+        assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b), path
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_batch_is_sync_vector_env_of_single_worlds(case):
+    env_id, kwargs, compiled = CASES[case]
+    venv = gym.make_vec(env_id, num_envs=3, **kwargs)
+    assert isinstance(venv, CreatorSuggestionVectorEnv)
+    reference = gym.vector.SyncVectorEnv([lambda: gym.make(env_id, **kwargs)] * 3)
+    C, G = venv.single_action_space.shape[0], int(venv.single_action_space.nvec[0]) - 1
+    got = rollout(venv, 25, 5, C, G)
+    assert venv.compiled == compiled
+    assert_same(got, rollout(reference, 25, 5, C, G))
+    assert any(step[2].any() or step[3].any() for step in got[1:]), "no episode ended: autoreset untested"
+
+
+def test_next_step_autoreset_convention():
+    venv = gym.make_vec(V0, num_envs=2, **dict(SMALL, horizon=2))
+    venv.reset(seed=0)
+    a = np.zeros((2, 6), dtype=np.int64)
+    venv.step(a)
+    _, _, _, truncated, _ = venv.step(a)
+    assert truncated.all()
+    obs, reward, terminated, truncated, info = venv.step(a)
+    assert (reward == 0).all() and not terminated.any() and not truncated.any() and (info["round"] == 0).all()
+    assert (obs[:, :, 4] == 1).all()  # made nothing yet: the "made nothing" slot of the one-hot
+
+
+def test_reset_mask_resets_only_the_masked_worlds():
+    venv = gym.make_vec(V0, num_envs=3, **SMALL)
+    venv.reset(seed=1)
+    venv.step(np.ones((3, 6), dtype=np.int64))
+    obs, info = venv.reset(options={"reset_mask": np.array([False, True, False])})
+    assert info["_round"].tolist() == [False, True, False]
+    single = gym.make(V0, **SMALL)
+    expected, _ = single.reset(seed=1)
+    single.step(np.ones(6, dtype=np.int64))
+    assert np.array_equal(obs[0], single.unwrapped.world.observation())
+    assert not np.array_equal(obs[0], expected)
+
+
+def test_seed_list_and_bad_input_before_state_changes():
+    venv = gym.make_vec(V0, num_envs=2, **SMALL)
+    obs, _ = venv.reset(seed=[4, 9])
+    assert np.array_equal(obs[1], gym.make(V0, **SMALL).reset(seed=9)[0])
+    with pytest.raises(ValueError, match="actions must have shape"):
+        venv.step(np.zeros((3, 6), dtype=np.int64))
+    with pytest.raises(ValueError, match=r"actions entries must be in \[0, 4\]"):
+        venv.step(np.full((2, 6), 5))
+    with pytest.raises(ValueError, match="num_envs"):
+        gym.make_vec(V0, num_envs=0, **SMALL)
+    with pytest.raises(ValueError, match="seed must be"):
+        venv.reset(seed=[1, 2, 3])
+    after_errors = venv.step(np.ones((2, 6), dtype=np.int64))
+    fresh = gym.make_vec(V0, num_envs=2, **SMALL)
+    fresh.reset(seed=[4, 9])
+    assert_same(after_errors, fresh.step(np.ones((2, 6), dtype=np.int64)))
+
+
+def test_reward_weights_lever_matches_the_single_world():
+    weights = np.linspace(0.0, 3.0, 20)
+    venv = gym.make_vec(V0, num_envs=2, **SMALL)
+    venv.reset(seed=3)
+    venv.set_reward_weights(weights)
+    single = gym.make(V0, **SMALL)
+    single.reset(seed=4)
+    single.unwrapped.world.set_reward_weights(weights)
+    a = np.arange(6) % 5
+    for _ in range(6):
+        _, _, _, _, info = venv.step(np.stack([a, a]))
+        _, _, _, _, one = single.step(a)
+        assert np.array_equal(info["creator_reward"][1], one["creator_reward"])
+    assert venv.compiled
+
+
+@pytest.mark.parametrize("env_id", [V0, V1])
+def test_sb3_adapter_is_dummy_vec_env(env_id):
+    ours = SB3VecEnv(gym.make_vec(env_id, num_envs=3, **SMALL))
+    reference = DummyVecEnv([lambda: gym.make(env_id, **SMALL)] * 3)
+    trajectories = []
+    for venv in (ours, reference):
+        venv.seed(11)
+        steps = [venv.reset()]
+        rng = np.random.default_rng(0)
+        for _ in range(20):
+            obs, rewards, dones, infos = venv.step(rng.integers(0, 5, (3, 6)))
+            kept = [{k: v for k, v in i.items() if k in ("terminal_observation", "TimeLimit.truncated", "clicks")}
+                    for i in infos]
+            steps.append((obs, rewards, dones, kept))
+        trajectories.append(steps)
+    assert_same(*trajectories)
+    assert any(step[2].any() for step in trajectories[0][1:])
+
+
+def test_make_sb3_vec_env_monitors_episodes(tmp_path):
+    venv = make_sb3_vec_env(V0, 2, seed=0, monitor_dir=str(tmp_path), **dict(SMALL, horizon=3))
+    venv.reset()
+    for _ in range(3):
+        _, _, dones, infos = venv.step(np.zeros((2, 6), dtype=np.int64))
+    assert dones.all() and all("episode" in i for i in infos)
+    assert (tmp_path / "monitor.csv").exists()
+
+
+def test_batched_diagnostics_match_the_single_metrics():
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 4, (50, 7))
+    counts[0] = 0
+    assert np.allclose(batched_entropy(counts), [shannon_entropy(c) for c in counts], rtol=1e-12, atol=0)
+    values = rng.integers(0, 9, (50, 9)).astype(float)
+    mask = rng.random((50, 9)) < 0.6
+    mask[1] = False
+    assert np.allclose(batched_gini(values, mask), [gini(v[m]) for v, m in zip(values, mask)], rtol=1e-12, atol=1e-15)
