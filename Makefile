@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
-	$(PY) -m recogym_eco.train.evaluate --preset default --seeds 5 --policies $(DEMO_POLICIES) --out results/demo
+	$(PY) -m recogym_eco.train.evaluation --preset default --seeds 5 --policies $(DEMO_POLICIES) --out results/demo
 
 test: install
 	$(PY) -m pytest -q

@@ -14,7 +14,7 @@ import importlib
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "evaluate": ("recogym_eco.train.evaluate", "evaluate platform policies over seeds (CSV, table, plots)"),
+    "evaluate": ("recogym_eco.train.evaluation", "evaluate platform policies over seeds (CSV, table, plots)"),
     "train": ("recogym_eco.train.train_lore", "train LoRe (PPO) and evaluate it against the baselines"),
     "competition": ("recogym_eco.train.competition_experiment", "ContentCompetition figures of seed 000"),
     "findings-v1": ("recogym_eco.train.creator_suggestion_v1_findings",

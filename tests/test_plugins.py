@@ -146,7 +146,7 @@ def test_user_ranker_slates_have_one_item_per_creator(user_file):
 
 
 def test_unknown_ranker_name_lists_the_registered_ones():
-    from recogym_eco.train.evaluate import PolicySpec
+    from recogym_eco.train.rollouts import PolicySpec
 
     with pytest.raises(ValueError, match="PMMF"):
         PolicySpec.parse("NoSignal+NoSuchRanker")

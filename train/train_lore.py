@@ -11,7 +11,7 @@ Outputs under ``--out`` (default ``results/lore/<preset>_s<seed>``):
 ``model.zip`` with its sidecar ``model.json`` (load with ``recogym_eco.agents.lore.load_lore``, or
 ``PPO.load`` for files you trust), ``tb/`` (TensorBoard: ``tensorboard --logdir <out>/tb``),
 ``checkpoints/``, ``monitor/`` (per-episode raw clicks of every training env), ``curve.csv`` (mean
-training episode clicks per rollout), ``eval/`` (held-out evaluation by ``train/evaluate.py``:
+training episode clicks per rollout), ``eval/`` (held-out evaluation by ``train/evaluation.py``:
 ``summary.md``, ``rounds.csv``, plots), ``config.json``.
 
 PPO collects whole rollouts of ``n_steps x n_envs`` env steps, so it trains ``--timesteps`` rounded up
@@ -39,9 +39,8 @@ import numpy as np
 import torch as th
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
-from recogym_eco.train.evaluate import check_env_kwargs
-from recogym_eco.train.evaluate import ENV_IDS
-from recogym_eco.train.evaluate import evaluate as evaluate_policies
+from recogym_eco.train.evaluation import evaluate_and_write as evaluate_policies
+from recogym_eco.train.rollouts import ENV_IDS, check_env_kwargs
 from recogym_eco.train.presets import PRESETS, json_object_arg, non_negative_int_arg, positive_int_arg
 from recogym_eco.train.presets import env_kwargs as env_kwargs_of
 
@@ -121,15 +120,18 @@ def make_progress_callback(total: int | None = None):
 
 
 def make_curve_callback(path: Path):
-    """Writes (timesteps, seconds, mean clicks of the last training episodes) at every rollout end."""
+    """Writes (timesteps, seconds, mean clicks of the last training episodes) at every rollout end
+    (appending, so several ``learn`` calls of one run share the file; the header once)."""
     from stable_baselines3.common.callbacks import BaseCallback
 
     class CurveCallback(BaseCallback):
         def _on_training_start(self) -> None:
-            self.t0 = time.time()
-            self.f = open(path, "w", newline="")
+            self.t0 = getattr(self, "t0", time.time())
+            new = not path.exists()
+            self.f = open(path, "a", newline="")
             self.w = csv.writer(self.f)
-            self.w.writerow(["timesteps", "seconds", "episodes", "ep_clicks_mean"])
+            if new:
+                self.w.writerow(["timesteps", "seconds", "episodes", "ep_clicks_mean"])
 
         def _on_step(self) -> bool:
             return True
@@ -147,6 +149,24 @@ def make_curve_callback(path: Path):
     return CurveCallback()
 
 
+def warm_start(model: Any, args: argparse.Namespace, env_kwargs: dict[str, Any]) -> list[float]:
+    """Behaviour cloning of ``args.bc_teacher`` into ``model``'s actor (agents/lore/imitation.py) on
+    ``args.bc_episodes`` teacher episodes in worlds seeded ``args.seed + 100 + i`` (with the training
+    ranker installed); returns the cross-entropy of each epoch."""
+    from recogym_eco.agents.lore.imitation import behaviour_clone, collect_teacher_data
+    from recogym_eco.agents.rankers import RANKERS, WithRanker
+    from recogym_eco.train.evaluation import HEURISTICS as SUGGESTION_HEURISTICS
+
+    def make_env() -> gym.Env:
+        env = gym.make(args.env_id, **{**env_kwargs, "render_mode": None})
+        return WithRanker(env, RANKERS.create(args.ranker)) if args.ranker else env
+
+    seeds = [args.seed + 100 + i for i in range(args.bc_episodes)]
+    obs, actions = collect_teacher_data(make_env, lambda env: SUGGESTION_HEURISTICS[args.bc_teacher](env, seed=0),
+                                        seeds, explore=args.bc_explore)
+    return behaviour_clone(model, obs, actions, epochs=args.bc_epochs, seed=args.seed)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``recogym-eco train``; counts and JSON options are checked as they are parsed."""
     from recogym_eco.agents.lore import LORE_PPO_DEFAULTS
@@ -155,9 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timesteps", type=positive_int_arg, default=400_000,
                    help="env steps of training (all envs together; rounded up to whole rollouts)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-envs", type=positive_int_arg, default=16)
+    p.add_argument("--n-envs", "--num-envs", dest="n_envs", type=positive_int_arg, default=16,
+                   help="worlds stepped together: one batched env (gymnasium.make_vec) unless --subproc, "
+                        "--trust learned or --ranker need a wrapper per world (then DummyVecEnv)")
     p.add_argument("--subproc", action="store_true",
-                   help="SubprocVecEnv instead of DummyVecEnv (one torch/BLAS thread per worker)")
+                   help="SubprocVecEnv instead (one torch/BLAS thread per worker)")
     p.add_argument("--num-creators", type=positive_int_arg, default=None, help="shortcut for env kwarg num_creators")
     p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="experiment preset (train/presets.py)")
     p.add_argument("--env-id", default=ENV_IDS[0], choices=ENV_IDS, help="the CreatorSuggestion version")
@@ -168,6 +190,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--features", choices=["paper", "log"], default=None,
                    help="state (the env's observation option): the paper's (last genre + trust) or plus the "
                         "platform's logs; default: --env-kwargs' observation, else log")
+    p.add_argument("--ranker", default=None,
+                   help="a registered re-ranker (e.g. PMMF_CreAgent) installed in every training world; LoRe then "
+                        "learns suggestions on top of it (seed 001 Table 3) and is evaluated as LoRe+<ranker>")
+    p.add_argument("--bc-teacher", default=None,
+                   help="warm start: behaviour-clone this suggestion heuristic (e.g. MostHistoryClick) before PPO "
+                        "(agents/lore/imitation.py)")
+    p.add_argument("--bc-episodes", type=positive_int_arg, default=16,
+                   help="teacher episodes for the warm start (seeds --seed + 100 + i)")
+    p.add_argument("--bc-epochs", type=positive_int_arg, default=10)
+    p.add_argument("--bc-explore", type=float, default=0.1,
+                   help="share of the teacher's suggestions replaced by random ones while collecting")
+    p.add_argument("--critic-warmup", type=non_negative_int_arg, default=0,
+                   help="env steps of PPO with the actor frozen (only the critic learns) before full PPO")
     p.add_argument("--ppo-kwargs", type=json_object_arg, default={},
                    help=f"JSON object over LORE_PPO_DEFAULTS {LORE_PPO_DEFAULTS}")
     p.add_argument("--policy-kwargs", type=json_object_arg, default={}, help="JSON object over LORE_POLICY_KWARGS")
@@ -177,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="held-out evaluation episodes (0: none; 2 or more for a confidence interval)")
     p.add_argument("--eval-seed-base", type=int, default=1_000_000)
     p.add_argument("--baselines", default="NoSignal,Random,MostClick,MostHistoryClick",
-                   help="comma list of policy specs of train/evaluate.py to compare with")
+                   help="comma list of policy specs of recogym-eco evaluate to compare with")
     p.add_argument("--save-to", type=Path, default=None, help="also copy the final model (and sidecar) here")
     p.add_argument("--threads", type=positive_int_arg, default=1,
                    help="torch threads (1: the policy is small, and 2 threads on a busy 2-core VM thrash)")
@@ -198,10 +233,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     th.set_num_threads(args.threads)
     from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
-    from stable_baselines3.common.vec_env import DummyVecEnv
 
     from recogym_eco.agents.lore import LORE_POLICY_KWARGS, LORE_PPO_DEFAULTS, make_lore, make_lore_vec_env, save_lore
-    from recogym_eco.train.evaluate import PolicySpec
+    from recogym_eco.train.rollouts import PolicySpec
 
     env_kwargs = env_kwargs_of(args.preset, args.env_kwargs)
     if args.num_creators is not None:
@@ -214,6 +248,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         check_env_kwargs(env_kwargs, args.env_id)
     except (TypeError, ValueError) as e:
         parser.error(f"env kwargs {env_kwargs} (preset {args.preset!r} + --env-kwargs): {e}")
+    from recogym_eco.agents.rankers import RANKERS
+
+    if args.ranker is not None and args.ranker not in RANKERS:
+        parser.error(f"argument --ranker: {args.ranker!r} is not a registered ranker; known: {list(RANKERS.names())}")
+    from recogym_eco.train.evaluation import HEURISTICS as SUGGESTION_HEURISTICS
+
+    if args.bc_teacher is not None and args.bc_teacher not in SUGGESTION_HEURISTICS:
+        parser.error(f"argument --bc-teacher: {args.bc_teacher!r} is not a suggestion heuristic; known: "
+                     f"{sorted(SUGGESTION_HEURISTICS)}")
+    if not 0.0 <= args.bc_explore <= 1.0:
+        parser.error(f"argument --bc-explore: must be in [0, 1]; got {args.bc_explore}")
+    if args.critic_warmup >= args.timesteps:
+        parser.error(f"argument --critic-warmup: must be below --timesteps ({args.timesteps}); got {args.critic_warmup}")
     baselines = [b for b in args.baselines.split(",") if b]
     try:
         for spec in baselines:
@@ -231,8 +278,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     venv = make_lore_vec_env(n_envs=args.n_envs, seed=args.seed, env_kwargs=env_kwargs, trust=args.trust,
                              env_id=args.env_id,
                              features=features, gamma=ppo_kwargs["gamma"],
-                             vec_env_cls=SingleThreadSubprocVecEnv if args.subproc else DummyVecEnv,
-                             monitor_dir=str(out / "monitor"))
+                             vec_env_cls=SingleThreadSubprocVecEnv if args.subproc else None,
+                             monitor_dir=str(out / "monitor"), ranker=args.ranker)
     try:
         model = make_lore(venv, policy_kwargs=policy_kwargs, seed=args.seed, tensorboard_log=str(out / "tb"),
                           verbose=args.verbose, device="cpu", **ppo_kwargs)
@@ -249,12 +296,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"{args.n_envs} envs), preset {args.preset}, env kwargs {env_kwargs}, trust {args.trust}, out {out}",
           flush=True)
     t0 = time.time()
-    model.learn(args.timesteps, callback=CallbackList(callbacks), tb_log_name="ppo")
+    if args.bc_teacher is not None:
+        result_bc = warm_start(model, args, env_kwargs)
+        print(f"warm start: behaviour cloning of {args.bc_teacher}, cross-entropy per epoch "
+              f"{[round(x, 3) for x in result_bc]}", flush=True)
+    if args.critic_warmup > 0:
+        from recogym_eco.agents.lore.imitation import frozen_actor
+
+        with frozen_actor(model):
+            model.learn(args.critic_warmup, callback=CallbackList(callbacks), tb_log_name="ppo")
+    model.learn(args.timesteps - model.num_timesteps, callback=CallbackList(callbacks), tb_log_name="ppo",
+                reset_num_timesteps=False)
     train_s = time.time() - t0
-    save_lore(model, out / "model.zip", env_id=args.env_id, env_kwargs=env_kwargs)
+    save_lore(model, out / "model.zip", env_id=args.env_id, env_kwargs=env_kwargs, ranker=args.ranker)
     if args.save_to:
         # the shipped copy leaves out rollout state (last observations, episode buffer): ~3x smaller
-        save_lore(model, args.save_to, env_id=args.env_id, env_kwargs=env_kwargs, ship=True)
+        save_lore(model, args.save_to, env_id=args.env_id, env_kwargs=env_kwargs, ship=True, ranker=args.ranker)
     venv.close()
     print(f"trained {model.num_timesteps} steps in {train_s / 60:.1f} min ({model.num_timesteps / train_s:.0f} "
           f"steps/s); model saved to {out / 'model.zip'}", flush=True)
@@ -262,7 +319,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"train_seconds": train_s, "timesteps": model.num_timesteps}
     if args.eval_episodes > 0:
         seeds = [args.eval_seed_base + i for i in range(args.eval_episodes)]
-        policies = [f"LoRe={out / 'model.zip'}", *baselines]
+        lore_spec = f"LoRe={out / 'model.zip'}" + (f"+{args.ranker}" if args.ranker else "")
+        policies = [lore_spec, *baselines]
         # without the observation option, each policy gets the one it reads (the model: its sidecar's)
         eval_kwargs = {k: v for k, v in env_kwargs.items() if k != "observation"}
         summary = evaluate_policies(policies, eval_kwargs, seeds, out / "eval", reference="LoRe",

@@ -92,6 +92,7 @@ def make_lore_vec_env(
     env_id: str | Callable[..., gym.Env] = ENV_ID,
     monitor_dir: str | None = None,
     features: str = "paper",
+    ranker: str | None = None,
 ) -> VecEnv:
     """A VecEnv of CreatorSuggestion worlds for training LoRe.
 
@@ -101,9 +102,16 @@ def make_lore_vec_env(
         (clicks ~0-100 per round) are divided by a running std of the discounted return, which keeps the
         critic's loss from swamping the actor's gradient under ``max_grad_norm``. Observations are not
         normalised, so a saved model needs no VecNormalize statistics at inference time.
+    :param vec_env_cls: SB3's VecEnv class over copies of the env; ``None`` (default): the batched env
+        (``gymnasium.make_vec``, :class:`~recogym_eco.envs.sb3_vec_env.SB3VecEnv`: the same trajectories
+        as ``DummyVecEnv``, one compiled call per step where the world's round compiles), or ``DummyVecEnv``
+        when a wrapper (learned trust, a ranker) must wrap each world.
     :param monitor_dir: where SB3's ``Monitor`` writes per-episode (raw) clicks, if given.
     :param features: ``"paper"`` (the paper's state: last genre + trust) or ``"log"`` (plus the
         platform's logs): the env option ``observation``, which ``env_kwargs`` may also set.
+    :param ranker: a registered ranker name (``recogym_eco.agents.rankers.RANKERS``, e.g. ``"PMMF_CreAgent"``)
+        installed in every training world (``WithRanker``), so LoRe learns the suggestions that pay under
+        that re-ranker (the paper's LoRe + P-MMF, seed 001 Table 3); None: the recommender's top-k.
     """
     if isinstance(env_id, str):
         _ensure_registered()
@@ -116,12 +124,39 @@ def make_lore_vec_env(
         raise ValueError(f"features={features!r} contradicts env_kwargs observation={kwargs['observation']!r}")
     if isinstance(env_id, str):
         kwargs = {"render_mode": None, **kwargs}  # no rgb_array frames during training
-    venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=kwargs,
-                        wrapper_class=LearnedTrust if trust == "learned" else None,
-                        vec_env_cls=vec_env_cls or DummyVecEnv, monitor_dir=monitor_dir)
+    wrapper = None
+    if ranker is not None:
+        from recogym_eco.agents.rankers import RANKERS
+
+        if ranker not in RANKERS:
+            raise ValueError(f"ranker must be a registered ranker {list(RANKERS.names())} or None; got {ranker!r}")
+        wrapper = _RankerWrapper(ranker, LearnedTrust if trust == "learned" else None)
+    elif trust == "learned":
+        wrapper = LearnedTrust
+    if vec_env_cls is None and wrapper is None and isinstance(env_id, str):
+        from recogym_eco.envs.sb3_vec_env import make_sb3_vec_env
+
+        venv = make_sb3_vec_env(env_id, n_envs, seed=seed, monitor_dir=monitor_dir, **kwargs)
+    else:
+        venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=kwargs, wrapper_class=wrapper,
+                            vec_env_cls=vec_env_cls or DummyVecEnv, monitor_dir=monitor_dir)
     if normalize_reward:
         venv = VecNormalize(venv, norm_obs=False, norm_reward=True, gamma=gamma)
     return venv
+
+
+class _RankerWrapper:
+    """Picklable ``wrapper_class`` for ``make_vec_env``: installs a fresh instance of the named ranker
+    (``WithRanker``), then the optional trust wrapper."""
+
+    def __init__(self, ranker: str, then: type[gym.Wrapper] | None = None) -> None:
+        self.ranker, self.then = ranker, then
+
+    def __call__(self, env: gym.Env) -> gym.Env:
+        from recogym_eco.agents.rankers import RANKERS, WithRanker
+
+        env = WithRanker(env, RANKERS.create(self.ranker))
+        return self.then(env) if self.then is not None else env
 
 
 def make_lore(env: gym.Env | VecEnv, policy_kwargs: dict[str, Any] | None = None, **ppo_kwargs: Any) -> PPO:
@@ -138,12 +173,14 @@ def sidecar_path(path: str | Path) -> Path:
 
 
 def save_lore(model: PPO, path: str | Path, env_id: str = ENV_ID, env_kwargs: dict[str, Any] | None = None,
-              *, ship: bool = False) -> Path:
+              *, ship: bool = False, ranker: str | None = None) -> Path:
     """Saves ``model`` in SB3's format and writes its sidecar ``<name>.json``.
 
     The sidecar holds ``env_id``, ``env_kwargs`` (JSON values only: the observation option, the preset's
     parameters), the policy class and its keyword arguments: everything :func:`load_lore` needs to
     rebuild the policy without unpickling. ``ship=True`` leaves out the rollout state (~3x smaller).
+    ``ranker``: the re-ranker the model was trained under (recorded as ``"ranker"``; evaluate it as
+    ``<model>+<ranker>``); omitted when None.
     """
     path = Path(path)
     if path.suffix != ".zip":
@@ -154,6 +191,8 @@ def save_lore(model: PPO, path: str | Path, env_id: str = ENV_ID, env_kwargs: di
     kwargs.setdefault("observation", "log" if model.policy.num_features > model.action_space.nvec[0] + 1 else "paper")
     sidecar = {"env_id": env_id, "env_kwargs": kwargs, "algorithm": "PPO", "policy": "SharedCreatorPolicy",
                "policy_kwargs": dict(model.policy_kwargs), "num_features": int(model.policy.num_features)}
+    if ranker is not None:
+        sidecar["ranker"] = ranker
     sidecar_path(path).write_text(json.dumps(sidecar, indent=2))
     return path
 

@@ -12,6 +12,21 @@ Network (all weights are shared across creators, nothing depends on ``num_creato
     logits_c = head([e_c, ctx])                             (K)  -> PerCreatorCategoricalDistribution
     value    = MLP(pool of a separate critic encoder)       (1)
 
+Options for CreatorSuggestion-v1's count logs (``observation="log"``, ``log_units="counts"``: rows of
+width 5 G + 2 = the paper's G + 2 columns, then per genre the creator's uploads, its clicks, the
+platform's recent clicks and recent items):
+
+- ``count_transform="log1p"``: every count column x becomes log(1 + x) inside the network (counts grow
+  to hundreds and saturate tanh units; the transform is part of the policy, so a saved model needs no
+  normalisation statistics);
+- ``genre_head=True``: a genre-shared scorer. Each (creator c, genre g) pair gets the features
+  f_cg = [made last round in g, uploads_cg, clicks_cg, clicks_cg / (uploads_cg + 1), recent platform
+  clicks_g, recent platform items_g] (counts log1p-transformed), and
+  logit_cg = w . tanh(W_f f_cg + W_e e_c + W_x ctx + b) + b_0 for g = 1..G, logit_c0 = linear([e_c, ctx])
+  for "no suggestion" (e_c, ctx: the creator's encoding and the pooled context, as below). The same
+  weights score every genre, so a rule such as "suggest the genre where the creator got most clicks"
+  is one direction of W_f rather than a G x G map to learn.
+
 Because parameters do not depend on the creator count, a policy trained on 50 creators runs on 80:
 
 - ``model.predict(obs)`` accepts observations with any number of creator rows (this policy overrides
@@ -37,6 +52,9 @@ from torch import nn
 from recogym_eco.agents.lore.distribution import PerCreatorCategoricalDistribution
 
 POOLINGS = ("mean", "mean_max")
+COUNT_TRANSFORMS = ("none", "log1p")
+#: per-(creator, genre) features of the genre head (see the module docstring)
+GENRE_FEATURES = 6
 
 
 def _mlp(sizes: list[int], activation_fn: type[nn.Module], last_activation: bool = True) -> nn.Sequential:
@@ -56,6 +74,10 @@ class SharedCreatorPolicy(ActorCriticPolicy):
     :param head_dim: hidden width of the per-creator logit head (0: linear head).
     :param pooling: ``"mean"`` or ``"mean_max"`` (concatenate mean and max over creators).
     :param share_encoder: use the same per-creator encoder for actor and critic (default: separate).
+    :param count_transform: ``"none"`` or ``"log1p"`` (log(1 + x) on the count columns of a counts-layout
+        observation, width 5 G + 2; nothing else is touched).
+    :param genre_head: score each genre with one genre-shared network (module docstring); needs the
+        counts layout (width 5 G + 2).
 
     Other keyword arguments are SB3's ``ActorCriticPolicy`` ones (``activation_fn``, ``ortho_init``,
     ``optimizer_class``, ``optimizer_kwargs``); ``net_arch`` and feature extractors are not used.
@@ -71,6 +93,8 @@ class SharedCreatorPolicy(ActorCriticPolicy):
         head_dim: int = 64,
         pooling: str = "mean_max",
         share_encoder: bool = False,
+        count_transform: str = "none",
+        genre_head: bool = False,
         **kwargs: Any,
     ):
         if not isinstance(action_space, spaces.MultiDiscrete) or action_space.nvec.ndim != 1:
@@ -83,6 +107,13 @@ class SharedCreatorPolicy(ActorCriticPolicy):
             raise ValueError("observation rows must match the number of action dimensions (one per creator)")
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}")
+        if count_transform not in COUNT_TRANSFORMS:
+            raise ValueError(f"count_transform must be one of {COUNT_TRANSFORMS}; got {count_transform!r}")
+        counts_layout = int(observation_space.shape[1]) == 5 * (int(action_space.nvec[0]) - 1) + 2
+        if (count_transform != "none" or genre_head) and not counts_layout:
+            raise ValueError(f"count_transform={count_transform!r} / genre_head={genre_head!r} need the counts layout "
+                             f"(observation='log', log_units='counts': {5 * (int(action_space.nvec[0]) - 1) + 2} "
+                             f"features per creator); got {int(observation_space.shape[1])}")
         if kwargs.pop("use_sde", False):
             raise ValueError("gSDE is not available for discrete actions")
         kwargs.pop("net_arch", None)
@@ -91,6 +122,8 @@ class SharedCreatorPolicy(ActorCriticPolicy):
         self.head_dim = int(head_dim)
         self.pooling = pooling
         self.share_encoder = bool(share_encoder)
+        self.count_transform = count_transform
+        self.genre_head = bool(genre_head)
         self.num_features = int(observation_space.shape[1])
         self.num_choices = int(action_space.nvec[0])
         kwargs.setdefault("activation_fn", nn.Tanh)
@@ -108,13 +141,21 @@ class SharedCreatorPolicy(ActorCriticPolicy):
         self.critic_encoder = self.actor_encoder if self.share_encoder else _mlp(enc_sizes, act)
         self.context_net = _mlp([pool_dim, h], act)
         head_in = h + h
-        if self.head_dim > 0:
+        if self.head_dim > 0 and not self.genre_head:
             self.head_net = _mlp([head_in, self.head_dim], act)
             latent = self.head_dim
         else:
             self.head_net = nn.Identity()
             latent = head_in
-        self.action_net = self.action_dist.proba_distribution_net(latent)
+        if self.genre_head:
+            self.genre_feature_net = nn.Linear(GENRE_FEATURES, self.head_dim or h)
+            self.genre_creator_net = nn.Linear(h, self.head_dim or h, bias=False)
+            self.genre_context_net = nn.Linear(h, self.head_dim or h, bias=False)
+            self.genre_out = nn.Linear(self.head_dim or h, 1)
+            self.genre_activation = act()
+            self.action_net = nn.Linear(head_in, 1)
+        else:
+            self.action_net = self.action_dist.proba_distribution_net(latent)
         self.critic_net = _mlp([pool_dim, h], act)
         self.value_net = nn.Linear(h, 1)
 
@@ -128,6 +169,9 @@ class SharedCreatorPolicy(ActorCriticPolicy):
                 self.action_net: 0.01,
                 self.value_net: 1.0,
             }
+            if self.genre_head:
+                gains.update({self.genre_feature_net: np.sqrt(2), self.genre_creator_net: np.sqrt(2),
+                              self.genre_context_net: np.sqrt(2), self.genre_out: 0.01})
             for module, gain in gains.items():
                 module.apply(partial(self.init_weights, gain=gain))
 
@@ -143,6 +187,8 @@ class SharedCreatorPolicy(ActorCriticPolicy):
                 head_dim=self.head_dim,
                 pooling=self.pooling,
                 share_encoder=self.share_encoder,
+                count_transform=self.count_transform,
+                genre_head=self.genre_head,
             )
         )
         return data
@@ -154,7 +200,21 @@ class SharedCreatorPolicy(ActorCriticPolicy):
             x = x.unsqueeze(0)
         if x.shape[-1] != self.num_features:
             raise ValueError(f"expected {self.num_features} features per creator, got {tuple(x.shape)}")
+        if self.count_transform == "log1p":
+            g2 = self.num_choices + 1
+            x = th.cat([x[..., :g2], th.log1p(x[..., g2:].clamp_min(0.0))], dim=-1)
         return x
+
+    def genre_features(self, x: th.Tensor) -> th.Tensor:
+        """(B, C, G, 6) features f_cg of the genre head from a counts-layout batch ``x`` (B, C, 5 G + 2)
+        (raw counts; log1p is applied here): last-round one-hot, log1p uploads, log1p clicks, clicks per
+        upload, log1p platform clicks, log1p platform items."""
+        G = self.num_choices - 1
+        made, clicks = x[..., G + 2: 2 * G + 2], x[..., 2 * G + 2: 3 * G + 2]
+        demand, supply = x[..., 3 * G + 2: 4 * G + 2], x[..., 4 * G + 2: 5 * G + 2]
+        rate = clicks / (made + 1.0)
+        return th.stack([x[..., :G], th.log1p(made), th.log1p(clicks), rate, th.log1p(demand), th.log1p(supply)],
+                        dim=-1)
 
     def _pool(self, e: th.Tensor) -> th.Tensor:
         mean = e.mean(dim=1)
@@ -172,6 +232,15 @@ class SharedCreatorPolicy(ActorCriticPolicy):
         x = self._as_batch(obs)
         e = self.actor_encoder(x)
         ctx = self.context_net(self._pool(e))
+        if self.genre_head:
+            raw = obs.float()  # type: ignore[union-attr]
+            raw = raw.unsqueeze(0) if raw.dim() == 2 else raw
+            hidden = self.genre_activation(self.genre_feature_net(self.genre_features(raw.clamp_min(0.0)))
+                                          + self.genre_creator_net(e).unsqueeze(2)
+                                          + self.genre_context_net(ctx)[:, None, None, :])
+            genre_logits = self.genre_out(hidden).squeeze(-1)
+            none_logit = self.action_net(th.cat([e, ctx.unsqueeze(1).expand(-1, e.shape[1], -1)], dim=-1))
+            return th.cat([none_logit, genre_logits], dim=-1)
         if self.head_dim > 0:
             first, rest = self.head_net[0], self.head_net[1:]
             w_e, w_ctx = first.weight[:, : e.shape[-1]], first.weight[:, e.shape[-1]:]

@@ -37,6 +37,8 @@ from recogym_eco.worlds.creator_suggestion import CreatorSuggestionConfig, Creat
 from recogym_eco.worlds.creator_suggestion_engine import STATE_FIELDS, kernel_settings
 
 _LAST = ("last_genre", "last_suggestion", "last_reward")
+PARALLEL_WORLDS = 8
+"""Batches of at least this many worlds step them on parallel threads (numba ``prange``)."""
 
 
 def batched_entropy(counts: np.ndarray) -> np.ndarray:
@@ -235,7 +237,7 @@ class CreatorSuggestionVectorEnv(VectorEnv):
         return rewards, terminated, truncated, info
 
     def _step_compiled(self, actions: np.ndarray, stepping: np.ndarray):
-        from recogym_eco.worlds.creator_suggestion_kernel import step_worlds
+        from recogym_eco.worlds.creator_suggestion_kernel import step_worlds, step_worlds_parallel
 
         if any(world.ranker is not None for world in self.worlds):
             raise RuntimeError("the batched env has no ranking lever: use the single face to install a ranker")
@@ -247,9 +249,10 @@ class CreatorSuggestionVectorEnv(VectorEnv):
         flags = np.zeros((N, 4, C), dtype=bool)
         genre_counts = np.zeros((N, G), dtype=np.int64)
         totals = np.zeros((N, 2))
-        step_worlds(st["words"], actions, *(st[name] for name in STATE_FIELDS), self.worlds[0]._bias,
-                    st["round_index"], *kernel_settings(self.worlds[0]), stepping, out_creator, out_user, made_genre,
-                    flags, genre_counts, totals)
+        kernel = step_worlds_parallel if N >= PARALLEL_WORLDS else step_worlds
+        kernel(stepping, st["words"], actions, *(st[name] for name in STATE_FIELDS), self.worlds[0]._bias,
+               st["round_index"], *kernel_settings(self.worlds[0]), out_creator, out_user, made_genre, flags,
+               genre_counts, totals)
         rows = np.flatnonzero(stepping)
         st["last_genre"][rows] = made_genre[rows]
         st["last_suggestion"][rows] = actions[rows]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from recogym_eco.components.pcg64 import next_double
+from recogym_eco.components.pcg64_kernels import next_double
 
 MODEL_RANDOM_HISTORY = 0
 MODEL_MOST_CLICKED = 1
@@ -332,24 +332,37 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
     return total_clicks, num_users
 
 
+@njit(cache=True)
+def _step_world_of_batch(w, words, suggestions, present, creator_activity, trust, skill, base_skill, made, feedback,
+                         no_click_streak, previous_reward, usual_reward, follows, ignores, click_log, genre_click_log,
+                         genre_supply_log, item_genre, item_serial, item_quality, item_clicks, item_impressions,
+                         seen_slot, seen_serial, preferences, user_activity, reward_weights, bias, round_index, model,
+                         recommender, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience, exclude_seen,
+                         out_creator, out_user, out_made_genre, out_flags, out_genre_counts, out_totals):
+    """World w of the stacked arrays through :func:`step_world`."""
+    clicks, users = step_world(
+        words[w], suggestions[w], present[w], creator_activity[w], trust[w], skill[w], base_skill[w], made[w],
+        feedback[w], no_click_streak[w], previous_reward[w], usual_reward[w], follows[w], ignores[w], click_log[w],
+        genre_click_log[w], genre_supply_log[w], item_genre[w], item_serial[w], item_quality[w], item_clicks[w],
+        item_impressions[w], seen_slot[w], seen_serial[w], preferences[w], user_activity[w], reward_weights[w], bias,
+        round_index[w], model, recommender, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience,
+        exclude_seen, False, out_creator[w], out_user[w], out_made_genre[w], out_flags[w], out_genre_counts[w])
+    out_totals[w, 0] = clicks
+    out_totals[w, 1] = users
+
+
+@njit(cache=True)
+def step_worlds(stepping, *args):
+    """:func:`step_world` for every world w of a batch (leading axis of every array) with
+    ``stepping[w]``, one after another; ``args`` are :func:`_step_world_of_batch`'s after ``w``."""
+    for w in range(stepping.size):
+        if stepping[w]:
+            _step_world_of_batch(w, *args)
+
+
 @njit(cache=True, parallel=True)
-def step_worlds(words, suggestions, present, creator_activity, trust, skill, base_skill, made, feedback,
-                no_click_streak, previous_reward, usual_reward, follows, ignores, click_log,
-                genre_click_log, genre_supply_log, item_genre, item_serial, item_quality, item_clicks,
-                item_impressions, seen_slot, seen_serial, preferences, user_activity, reward_weights, bias,
-                round_index, model, recommender, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience,
-                exclude_seen, stepping, out_creator, out_user, out_made_genre, out_flags, out_genre_counts, out_totals):
-    """:func:`step_world` for every world w of a batch (leading axis) with ``stepping[w]``, worlds in
-    parallel; ``out_totals[w]`` = (clicks, active users)."""
-    for w in prange(words.shape[0]):
-        if not stepping[w]:
-            continue
-        clicks, users = step_world(
-            words[w], suggestions[w], present[w], creator_activity[w], trust[w], skill[w], base_skill[w], made[w],
-            feedback[w], no_click_streak[w], previous_reward[w], usual_reward[w], follows[w], ignores[w], click_log[w], genre_click_log[w], genre_supply_log[w], item_genre[w],
-            item_serial[w], item_quality[w], item_clicks[w], item_impressions[w], seen_slot[w], seen_serial[w],
-            preferences[w], user_activity[w], reward_weights[w], bias, round_index[w], model, recommender,
-            trust_mode, trust_lr, usual_rate, growth, decay, churn_patience, exclude_seen, False,
-            out_creator[w], out_user[w], out_made_genre[w], out_flags[w], out_genre_counts[w])
-        out_totals[w, 0] = clicks
-        out_totals[w, 1] = users
+def step_worlds_parallel(stepping, *args):
+    """:func:`step_worlds` with the worlds spread over threads."""
+    for w in prange(stepping.size):
+        if stepping[w]:
+            _step_world_of_batch(w, *args)

@@ -165,3 +165,13 @@ def test_batched_diagnostics_match_the_single_metrics():
     mask = rng.random((50, 9)) < 0.6
     mask[1] = False
     assert np.allclose(batched_gini(values, mask), [gini(v[m]) for v, m in zip(values, mask)], rtol=1e-12, atol=1e-15)
+
+
+def test_worlds_on_parallel_threads_are_the_single_worlds():
+    from recogym_eco.envs.creator_suggestion_vector import PARALLEL_WORLDS
+
+    n = PARALLEL_WORLDS + 1
+    venv = gym.make_vec(V0, num_envs=n, **SMALL)
+    reference = gym.vector.SyncVectorEnv([lambda: gym.make(V0, **SMALL)] * n)
+    assert_same(rollout(venv, 12, 2, 6, 4), rollout(reference, 12, 2, 6, 4))
+    assert venv.compiled

@@ -13,7 +13,7 @@ import pytest
 from recogym_eco.agents.heuristics import HEURISTICS
 from recogym_eco.agents.rankers import RANKERS
 from recogym_eco.agents.shipped import shipped_model, shipped_models
-from recogym_eco.train import evaluate as ev
+from recogym_eco.train import evaluation as ev
 
 SMALL = '{"num_creators": 6, "num_users": 20, "horizon": 5}'
 
@@ -62,7 +62,7 @@ def test_two_rankers_or_two_suggestion_policies_are_named():
         ev.PolicySpec.parse("Random+MostClick")
 
 
-@pytest.mark.parametrize("module", ["evaluate", "train_lore"])
+@pytest.mark.parametrize("module", ["evaluation", "train_lore"])
 def test_unknown_preset_lists_the_presets(capsys, module):
     import importlib
 

@@ -1,4 +1,4 @@
-"""train/evaluate.py: policy specs, the outputs it writes, and its statistics."""
+"""train/evaluation.py (``recogym-eco evaluate``): policy specs, the outputs it writes, and its statistics."""
 
 import csv
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from recogym_eco.train.evaluate import PolicySpec, evaluate, mean_ci
+from recogym_eco.train.evaluation import PolicySpec, evaluate_and_write, mean_ci
 from recogym_eco.train.presets import env_kwargs
 
 
@@ -33,7 +33,7 @@ def test_mean_ci_is_the_student_t_interval():
 
 def test_evaluate_writes_csv_table_and_plots(tmp_path):
     kwargs = dict(num_creators=10, num_users=20, num_genres=4, horizon=12)
-    summary = evaluate(["NoSignal", "MostHistoryClick+PMMF", "Reweight"], kwargs, [1, 2], tmp_path)
+    summary = evaluate_and_write(["NoSignal", "MostHistoryClick+PMMF", "Reweight"], kwargs, [1, 2], tmp_path)
     for name in ("rounds.csv", "summary.md", "clicks_per_round.png", "active_creators.png", "genres_per_creator.png"):
         assert (tmp_path / name).stat().st_size > 0
     rows = list(csv.DictReader(open(tmp_path / "rounds.csv")))

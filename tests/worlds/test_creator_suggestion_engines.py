@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from recogym_eco.components.engines import EngineFallbackWarning
-from recogym_eco.components.pcg64 import fill_doubles, get_words, set_words
+from recogym_eco.components.pcg64 import get_words, set_words
+from recogym_eco.components.pcg64_kernels import fill_doubles
 from recogym_eco.worlds.creator_suggestion import CreatorSuggestionConfig, CreatorSuggestionWorld
 
 CASES = {
