@@ -65,8 +65,8 @@ def _fallback_genres(words, made, feedback, model, out):
 
 
 @njit(cache=True)
-def _rank_and_click(r, user, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start, slot_to_cand,
-                    item_serial_flat, seen_slot, seen_serial, affinity, mark, slates):
+def _rank_user(r, user, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start, slot_to_cand,
+                    item_serial_flat, seen_slot, seen_serial, affinity, mark, pos, depth, slates):
     """User ``user``'s (row r) slate: the k-way merge of its unseen per-genre heads (best first)."""
     if exclude_seen:
         W, K = seen_slot.shape[1], seen_slot.shape[2]
@@ -77,9 +77,8 @@ def _rank_and_click(r, user, exclude_seen, k, G, cand_slot, cand_genre, weight, 
                     c = slot_to_cand[s]
                     if c >= 0:
                         mark[c] = r
-    pos = np.empty(G, dtype=np.int64)
-    depth = np.zeros(G, dtype=np.int64)
     for g in range(G):
+        depth[g] = 0
         p = genre_start[g]
         while p < genre_start[g + 1] and mark[order[p]] == r:
             p += 1
@@ -108,9 +107,11 @@ def _rank_and_click(r, user, exclude_seen, k, G, cand_slot, cand_genre, weight, 
 def _rank_users(users, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start, slot_to_cand,
                 item_serial_flat, seen_slot, seen_serial, affinity, slates):
     mark = np.full(cand_slot.size, -1, dtype=np.int64)
+    pos = np.empty(G, dtype=np.int64)
+    depth = np.empty(G, dtype=np.int64)
     for r in range(users.size):
-        _rank_and_click(r, users[r], exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start,
-                        slot_to_cand, item_serial_flat, seen_slot, seen_serial, affinity, mark, slates)
+        _rank_user(r, users[r], exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start,
+                        slot_to_cand, item_serial_flat, seen_slot, seen_serial, affinity, mark, pos, depth, slates)
 
 
 @njit(cache=True, parallel=True)
@@ -120,9 +121,12 @@ def _rank_users_parallel(users, exclude_seen, k, G, cand_slot, cand_genre, weigh
     chunks = 64
     for chunk in prange(chunks):
         mark = np.full(cand_slot.size, -1, dtype=np.int64)
+        pos = np.empty(G, dtype=np.int64)
+        depth = np.empty(G, dtype=np.int64)
         for r in range(chunk * n // chunks, (chunk + 1) * n // chunks):
-            _rank_and_click(r, users[r], exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start,
-                            slot_to_cand, item_serial_flat, seen_slot, seen_serial, affinity, mark, slates)
+            _rank_user(r, users[r], exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start,
+                            slot_to_cand, item_serial_flat, seen_slot, seen_serial, affinity, mark, pos, depth,
+                            slates)
 
 
 @njit(cache=True)
