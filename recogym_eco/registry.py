@@ -91,6 +91,7 @@ ENVIRONMENTS: tuple[EnvEntry, ...] = (
         defaults=dict(preset="synthetic", mechanism="none"),
         test_kwargs=dict(preset="synthetic", mechanism="HMT", num_creators=6, cluster_sizes=(12, 8),
                          num_groups=2, top_k=3, horizon=12, epoch_length=3),
+        vector_entry_point="recogym_eco.envs.content_competition_vector:ContentCompetitionVectorEnv",
     ),
     EnvEntry(
         gym_id="recogym_eco/TrialOfferMarket-v0",

@@ -33,12 +33,11 @@ def kmeans_groups(X: np.ndarray, num_groups: int, rng: np.random.Generator) -> n
     if num_groups == 1:
         return np.zeros(X.shape[0], dtype=np.int64)
     from sklearn.cluster import KMeans  # imported here: keeps `import recogym_eco` light
-    from threadpoolctl import threadpool_limits
 
     seed = int(rng.integers(0, 2**31 - 1))
     # one thread: OpenMP/BLAS pools deadlock in forked workers (async vector envs), and these
     # clusterings are too small for threads to pay (one thread is also much faster here)
-    with threadpool_limits(limits=1):
+    with _thread_pools().limit(limits=1):
         raw = KMeans(n_clusters=num_groups, n_init=4, random_state=seed).fit_predict(X)
     counts = np.bincount(raw, minlength=num_groups)
     # stable order: by size descending, then by label of first occurrence
@@ -64,3 +63,17 @@ def group_means(values: np.ndarray, labels: np.ndarray, num_groups: int) -> np.n
     flat = values.reshape(-1, values.shape[-1])
     out = np.stack([np.bincount(labels, weights=row, minlength=num_groups) for row in flat])
     return (out / safe).reshape(*values.shape[:-1], num_groups)
+
+
+_CONTROLLER = None
+
+
+def _thread_pools():
+    """One ``threadpoolctl.ThreadpoolController`` per process: finding the loaded thread pools takes
+    ~10 ms, limiting them afterwards ~0.1 ms (a reset draws one clustering per world)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER

@@ -247,7 +247,7 @@ class ContentCompetitionBatch(NumpyEngine, CompiledEngine):
             if self.incremental and changed.size:
                 self._sync_pack()
                 if cmode:
-                    self._c_refresh(0)
+                    self._c_refresh(0, np.isin(np.arange(self.B), changed // self.m))
                     self._lists_valid = False
                 else:
                     self._fill_rows(changed)

@@ -58,13 +58,22 @@ class CompiledEngine:
         self._c_refresh(2)
         self._c_valid = True
 
-    def _c_refresh(self, mode: int) -> None:
-        """Kernel caches after a lever change: 0 K(x) changed, 1 beta(x) changed, 2 initialise."""
-        self._kernels.cc_refresh(
-            self.B * self.m, self.n, self.m, COMPILED_SLACK, int(mode), _flat(self.SigT), float(self._peak),
-            _flat(self._oV), _flat(self._oE), _flat(self._oI), _flat(self._opos), _flat(self._pack),
-            _flat(self._num), float(self._reach), self._othr, self._oL, self._olast,
-        )
+    def _c_refresh(self, mode: int, worlds: np.ndarray | None = None) -> None:
+        """Kernel caches after a lever change: 0 K(x) changed, 1 beta(x) changed, 2 initialise; for
+        every world, or only those of the boolean mask ``worlds`` (one kernel call per run of
+        consecutive ones), so a world's caches change only when its own lever did, as when alone."""
+        if worlds is None:
+            worlds = np.ones(self.B, dtype=bool)
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(worlds, dtype=np.int8), [0]])))
+        m = self.m
+        for b0, b1 in zip(edges[0::2].tolist(), edges[1::2].tolist()):
+            rows = slice(b0 * m, b1 * m)
+            self._kernels.cc_refresh(
+                (b1 - b0) * m, self.n, m, COMPILED_SLACK, int(mode), _flat(self.SigT[b0:b1]), float(self._peak),
+                _flat(self._oV[rows]), _flat(self._oE[rows]), _flat(self._oI[rows]), _flat(self._opos[b0:b1]),
+                _flat(self._pack[rows]), _flat(self._num[rows]), float(self._reach), self._othr[rows],
+                self._oL[rows], self._olast[rows],
+            )
 
     def _c_creator_step(self, orders: np.ndarray, G: np.ndarray) -> None:
         """One creator step of every world in the kernel (same decisions as the NumPy engine)."""
