@@ -65,68 +65,78 @@ def _fallback_genres(words, made, feedback, model, out):
 
 
 @njit(cache=True)
-def _rank_user(r, user, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start, slot_to_cand,
-                    item_serial_flat, seen_slot, seen_serial, affinity, mark, pos, depth, slates):
-    """User ``user``'s (row r) slate: the k-way merge of its unseen per-genre heads (best first)."""
+def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, item_serial_flat,
+               seen_slot, seen_serial, affinity, mark, pos, depth, head, slates):
+    """User ``user``'s (row r) slate: the k-way merge of its unseen per-genre heads (best first).
+
+    Positions p index the candidates sorted by (genre, -b, index) (``order``); ``mark[p] == r`` flags
+    the ones this user was shown before. Its shows of round - W (pool row ``slot``, just refilled)
+    are all gone from the pool and are skipped.
+    """
     if exclude_seen:
         W, K = seen_slot.shape[1], seen_slot.shape[2]
         for a in range(W):
+            if a == slot:
+                continue
             for b in range(K):
                 s = seen_slot[user, a, b]
                 if s >= 0 and item_serial_flat[s] == seen_serial[user, a, b]:
-                    c = slot_to_cand[s]
-                    if c >= 0:
-                        mark[c] = r
+                    p = slot_to_pos[s]
+                    if p >= 0:
+                        mark[p] = r
     for g in range(G):
         depth[g] = 0
         p = genre_start[g]
-        while p < genre_start[g + 1] and mark[order[p]] == r:
+        end = genre_start[g + 1]
+        while p < end and mark[p] == r:
             p += 1
         pos[g] = p
+        head[g] = affinity[user, g] * sorted_weight[p] if p < end else -np.inf
     for j in range(k):
         best = -np.inf
         best_g = -1
         for g in range(G):
-            if depth[g] < k and pos[g] < genre_start[g + 1]:
-                score = affinity[user, g] * weight[order[pos[g]]]
-                if score > best:
-                    best = score
-                    best_g = g
+            if head[g] > best:
+                best = head[g]
+                best_g = g
         if best_g < 0:
             slates[r, j] = -1
             continue
         slates[r, j] = order[pos[best_g]]
         depth[best_g] += 1
         p = pos[best_g] + 1
-        while p < genre_start[best_g + 1] and mark[order[p]] == r:
+        end = genre_start[best_g + 1]
+        while p < end and mark[p] == r:
             p += 1
         pos[best_g] = p
+        head[best_g] = affinity[user, best_g] * sorted_weight[p] if p < end and depth[best_g] < k else -np.inf
 
 
 @njit(cache=True)
-def _rank_users(users, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start, slot_to_cand,
-                item_serial_flat, seen_slot, seen_serial, affinity, slates):
-    mark = np.full(cand_slot.size, -1, dtype=np.int64)
+def _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, item_serial_flat,
+                seen_slot, seen_serial, affinity, slates):
+    mark = np.full(order.size, -1, dtype=np.int64)
     pos = np.empty(G, dtype=np.int64)
     depth = np.empty(G, dtype=np.int64)
+    head = np.empty(G)
     for r in range(users.size):
-        _rank_user(r, users[r], exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start,
-                        slot_to_cand, item_serial_flat, seen_slot, seen_serial, affinity, mark, pos, depth, slates)
+        _rank_user(r, users[r], exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
+                   item_serial_flat, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
 
 
 @njit(cache=True, parallel=True)
-def _rank_users_parallel(users, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start, slot_to_cand,
+def _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
                          item_serial_flat, seen_slot, seen_serial, affinity, slates):
     n = users.size
     chunks = 64
     for chunk in prange(chunks):
-        mark = np.full(cand_slot.size, -1, dtype=np.int64)
+        mark = np.full(order.size, -1, dtype=np.int64)
         pos = np.empty(G, dtype=np.int64)
         depth = np.empty(G, dtype=np.int64)
+        head = np.empty(G)
         for r in range(chunk * n // chunks, (chunk + 1) * n // chunks):
-            _rank_user(r, users[r], exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start,
-                            slot_to_cand, item_serial_flat, seen_slot, seen_serial, affinity, mark, pos, depth,
-                            slates)
+            _rank_user(r, users[r], exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
+                       item_serial_flat, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
 
 
 @njit(cache=True)
@@ -182,14 +192,12 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
                 num_cand += 1
     cand_slot = np.empty(num_cand, dtype=np.int64)
     cand_genre = np.empty(num_cand, dtype=np.int64)
-    slot_to_cand = np.full(W * C + 1, -1, dtype=np.int64)
     i = 0
     for a in range(W):
         for c in range(C):
             if item_genre[a, c] >= 0 and present[c]:
                 cand_slot[i] = a * C + c
                 cand_genre[i] = item_genre[a, c]
-                slot_to_cand[a * C + c] = i
                 i += 1
 
     num_users = 0
@@ -224,20 +232,25 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
         genre_start[g + 1] += genre_start[g]
     fill = genre_start[:G].copy()
     order = np.empty(num_cand, dtype=np.int64)
+    sorted_weight = np.empty(num_cand)
+    slot_to_pos = np.full(W * C, -1, dtype=np.int64)
     for i in range(num_cand):
         c = by_weight[i]
-        order[fill[cand_genre[c]]] = c
+        p = fill[cand_genre[c]]
+        order[p] = c
+        sorted_weight[p] = weight[c]
+        slot_to_pos[cand_slot[c]] = p
         fill[cand_genre[c]] += 1
 
     slates = np.full((num_users, k), -1, dtype=np.int64)
     flat_serial = item_serial.ravel()
     if num_cand > 0:
         if parallel_users:
-            _rank_users_parallel(users, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start,
-                                 slot_to_cand, flat_serial, seen_slot, seen_serial, affinity, slates)
+            _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
+                                 flat_serial, seen_slot, seen_serial, affinity, slates)
         else:
-            _rank_users(users, exclude_seen, k, G, cand_slot, cand_genre, weight, order, genre_start, slot_to_cand,
-                        flat_serial, seen_slot, seen_serial, affinity, slates)
+            _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, flat_serial,
+                        seen_slot, seen_serial, affinity, slates)
 
     reward = out_creator[0]
     clicks_of = out_creator[1]
