@@ -110,3 +110,25 @@ def test_installed_ranker_and_driven_creators_fall_back_to_numpy():
     world.set_ranker(RANKERS.create("fairrec", world.config) if "fairrec" in RANKERS.names() else None)
     if world.ranker is not None:
         assert world.step(np.zeros(6, dtype=int)).info["engine"] == "numpy"
+
+
+def random_config(rng: np.random.Generator) -> dict:
+    G = int(rng.integers(1, 7))
+    return dict(num_creators=int(rng.integers(1, 12)), num_users=int(rng.integers(1, 40)), num_genres=G,
+                slate_size=int(rng.integers(1, 8)), freshness_window=int(rng.integers(1, 5)),
+                horizon=int(rng.integers(1, 20)), churn_patience=int(rng.integers(1, 6)),
+                creator_activity=float(rng.choice([0.0, 0.5, 1.0])), user_activity=float(rng.choice([0.3, 1.0])),
+                trust_mean=float(rng.random()), trust_std=float(rng.choice([0.0, 0.5, 5.0])),
+                trust_dynamics=str(rng.choice(["static", "clicks", "relative"])), trust_lr=float(rng.random()),
+                recommender=str(rng.choice(["oracle", "popularity"])),
+                creator_fallback=str(rng.choice(["random_history", "most_clicked_history"])),
+                exclude_seen=bool(rng.random() < 0.7), skill_growth=float(rng.choice([0.0, 0.3])),
+                skill_decay=float(rng.choice([0.0, 0.2])), skill_range=(1e-3, 1.0),
+                initial_genres=(1, G), preference_skew=float(rng.choice([0.0, 3.0])))
+
+
+@pytest.mark.parametrize("draw", range(25))
+def test_random_configurations_agree(draw):
+    rng = np.random.default_rng(1000 + draw)
+    kwargs = random_config(rng)
+    assert_same(trajectory("compiled", kwargs, draw, False), trajectory("numpy", kwargs, draw, False))
