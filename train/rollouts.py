@@ -68,9 +68,18 @@ class PolicySpec:
 
     @classmethod
     def parse(cls, spec: str) -> PolicySpec:
-        """``[label=]part[+part...]``; ``ValueError`` naming the unknown part and every known name."""
-        name, _, body = spec.rpartition("=") if "=" in spec else (spec, "", spec)
-        parts = body.split("+")
+        """``[label=]part[+part...]``; ``ValueError`` naming the unknown part and every known name.
+
+        The label ends at the first ``=``; a saved model's path (up to ``.zip``) may itself hold ``=``
+        or ``+`` (Ray Tune's trial folders do)."""
+        name, sep, body = spec.partition("=")
+        if not sep:
+            name = body = spec
+        end = body.find(".zip")
+        if end >= 0 and (end + 4 == len(body) or body[end + 4] == "+"):
+            parts = [body[:end + 4], *[p for p in body[end + 4:].split("+") if p]]
+        else:
+            parts = body.split("+")
         suggestions = set(HEURISTICS) | {"LoRe"} | set(shipped_models())
         for part in parts:
             if part not in RANKERS and part != "Reweight" and part not in suggestions and not part.endswith(".zip"):

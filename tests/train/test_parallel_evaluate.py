@@ -152,3 +152,10 @@ def test_cli_rejects_bad_backend_and_n_jobs(capsys, tmp_path, argv, fragment):
     assert info.value.code == 2
     assert fragment in capsys.readouterr().err.strip().splitlines()[-1]
     assert not (tmp_path / "rounds.csv").exists()
+
+
+def test_policy_spec_paths_may_hold_equals_and_plus():
+    from recogym_eco.train.rollouts import PolicySpec
+
+    spec = PolicySpec.parse("LoRe=results/trial_lr=0.001+x/model.zip+PMMF")
+    assert (spec.name, spec.suggestion, spec.ranker) == ("LoRe", "results/trial_lr=0.001+x/model.zip", "PMMF")
