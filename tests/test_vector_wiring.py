@@ -36,6 +36,37 @@ def test_gymnasium_make_vec_sync(gym_id):
     assert len(first) == 2
 
 
+BATCHED = [row.gym_id for row in ENVIRONMENTS if row.vector_entry_point]
+
+
+@pytest.mark.parametrize("gym_id", BATCHED)
+def test_batched_face_is_the_sync_vector_env_of_single_faces(gym_id):
+    """Every id with a ``vector_entry_point``: ``make_vec``'s default builds it, and over two episodes
+    with autoresets it returns exactly what ``SyncVectorEnv`` over single faces returns."""
+    from gymnasium.utils.env_checker import data_equivalence
+
+    kwargs = ROWS[gym_id].test_kwargs
+    batched = gym.make_vec(gym_id, num_envs=3, **kwargs)
+    assert type(batched).__module__ + ":" + type(batched).__name__ == ROWS[gym_id].vector_entry_point
+    reference = gym.vector.SyncVectorEnv([lambda: gym.make(gym_id, **kwargs)] * 3)
+    outputs = []
+    for venv in (batched, reference):
+        venv.action_space.seed(5)
+        steps = [venv.reset(seed=11)]
+        while len(steps) < 40:
+            steps.append(venv.step(venv.action_space.sample()))
+        outputs.append(steps)
+    for got, expected in zip(*outputs):
+        for a, b in zip(got[:4], expected[:4]):
+            assert data_equivalence(a, b, exact=True)
+        info, ref = got[-1], expected[-1]
+        assert info.keys() == ref.keys()
+        for key in info:
+            exact = key not in ("content_diversity", "exposure_gini")  # batched sums, equal to 1e-12
+            assert data_equivalence(info[key], ref[key], exact=exact), key
+    assert any(step[2].any() or step[3].any() for step in outputs[0][1:])
+
+
 SUBPROC = """
 import gymnasium as gym
 from stable_baselines3.common.env_util import make_vec_env

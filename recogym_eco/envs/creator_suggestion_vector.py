@@ -38,7 +38,9 @@ from recogym_eco.worlds.creator_suggestion_engine import STATE_FIELDS, kernel_se
 
 _LAST = ("last_genre", "last_suggestion", "last_reward")
 PARALLEL_WORLDS = 8
-"""Batches of at least this many worlds step them on parallel threads (numba ``prange``)."""
+"""Batches of at least this many worlds step them on numba's threads (``prange``), unless
+``numba.set_num_threads(1)`` (or ``NUMBA_NUM_THREADS=1``): on a machine busy with other processes,
+one thread per batch is faster."""
 
 
 def batched_entropy(counts: np.ndarray) -> np.ndarray:
@@ -237,6 +239,8 @@ class CreatorSuggestionVectorEnv(VectorEnv):
         return rewards, terminated, truncated, info
 
     def _step_compiled(self, actions: np.ndarray, stepping: np.ndarray):
+        import numba
+
         from recogym_eco.worlds.creator_suggestion_kernel import step_worlds, step_worlds_parallel
 
         if any(world.ranker is not None for world in self.worlds):
@@ -249,7 +253,7 @@ class CreatorSuggestionVectorEnv(VectorEnv):
         flags = np.zeros((N, 4, C), dtype=bool)
         genre_counts = np.zeros((N, G), dtype=np.int64)
         totals = np.zeros((N, 2))
-        kernel = step_worlds_parallel if N >= PARALLEL_WORLDS else step_worlds
+        kernel = step_worlds_parallel if N >= PARALLEL_WORLDS and numba.get_num_threads() > 1 else step_worlds
         kernel(stepping, st["words"], actions, *(st[name] for name in STATE_FIELDS), self.worlds[0]._bias,
                st["round_index"], *kernel_settings(self.worlds[0]), out_creator, out_user, made_genre, flags,
                genre_counts, totals)
