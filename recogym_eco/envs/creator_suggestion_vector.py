@@ -255,7 +255,7 @@ class CreatorSuggestionVectorEnv(VectorEnv):
         totals = np.zeros((N, 2))
         kernel = step_worlds_parallel if N >= PARALLEL_WORLDS and numba.get_num_threads() > 1 else step_worlds
         kernel(stepping, st["words"], actions, *(st[name] for name in STATE_FIELDS), self.worlds[0]._bias,
-               st["round_index"], *kernel_settings(self.worlds[0]), out_creator, out_user, made_genre, flags,
+               st["round_index"], *kernel_settings(self.worlds[0]), False, out_creator, out_user, made_genre, flags,
                genre_counts, totals)
         rows = np.flatnonzero(stepping)
         st["last_genre"][rows] = made_genre[rows]

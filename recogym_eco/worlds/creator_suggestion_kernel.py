@@ -355,15 +355,19 @@ def _step_world_of_batch(w, words, suggestions, present, creator_activity, trust
                          genre_supply_log, item_genre, item_serial, item_quality, item_clicks, item_impressions,
                          seen_slot, seen_serial, preferences, user_activity, reward_weights, bias, round_index, model,
                          recommender, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience, exclude_seen,
-                         out_creator, out_user, out_made_genre, out_flags, out_genre_counts, out_totals):
-    """World w of the stacked arrays through :func:`step_world`."""
+                         parallel_users, out_creator, out_user, out_made_genre, out_flags, out_genre_counts,
+                         out_totals):
+    """World w of the stacked arrays through :func:`step_world` (``parallel_users`` comes from Python,
+    never a literal, so every caller compiles the one signature the single world uses: one cache entry,
+    which processes compiling at the same time cannot mix up)."""
     clicks, users = step_world(
         words[w], suggestions[w], present[w], creator_activity[w], trust[w], skill[w], base_skill[w], made[w],
         feedback[w], no_click_streak[w], previous_reward[w], usual_reward[w], follows[w], ignores[w], click_log[w],
         genre_click_log[w], genre_supply_log[w], item_genre[w], item_serial[w], item_quality[w], item_clicks[w],
         item_impressions[w], seen_slot[w], seen_serial[w], preferences[w], user_activity[w], reward_weights[w], bias,
         round_index[w], model, recommender, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience,
-        exclude_seen, False, out_creator[w], out_user[w], out_made_genre[w], out_flags[w], out_genre_counts[w])
+        exclude_seen, parallel_users, out_creator[w], out_user[w], out_made_genre[w], out_flags[w],
+        out_genre_counts[w])
     out_totals[w, 0] = clicks
     out_totals[w, 1] = users
 
