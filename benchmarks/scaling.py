@@ -266,7 +266,11 @@ def main(argv: list[str] | None = None) -> None:
                                                        if u <= args.max_users]
     creators = [10, 100, 1_000] if args.quick else [10, 100, 1_000, 10_000]
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
-    print(f"machine: {machine}; load average {os.getloadavg()}")
+    load = os.getloadavg()
+    print(f"machine: {machine}; load average {load}")
+    warm = make_world(20, 50)
+    time_world(warm, 3, np.random.default_rng(0))
+    time_kernel(warm, 1, 0)
     print("1. one world, users grow (10^3 creators)")
     by_users = sweep_world([(1000, u) for u in users], args.repeats, numpy_up_to=100_000)
     print("1. one world, creators grow (10^4 users)")
@@ -286,8 +290,10 @@ def main(argv: list[str] | None = None) -> None:
             ("kernel s/step", "kernel_s", ".4g"), ("env / kernel", "ratio", ".2f"),
             ("user-slates/s", "slates_per_s", ".3g"), ("NumPy s/step", "numpy_s", ".4g"),
             ("state MB", "state_mb", ".1f"), ("peak MB", "peak_mb", ".1f")]
-    lines = [f"# Scaling report\n\nMachine: {machine}. Command: `python benchmarks/scaling.py "
-             f"{' '.join(argv if argv is not None else sys.argv[1:])}`. Medians of {args.repeats} repeats.\n",
+    lines = [f"# Scaling report\n\nMachine: {machine}; load average at the start {load[0]:.1f} (1 min), "
+             f"{load[1]:.1f} (5 min). Command: `python benchmarks/scaling.py "
+             f"{' '.join(argv if argv is not None else sys.argv[1:])}`. Medians of {args.repeats} repeats; "
+             f"peak MB: tracemalloc's peak while building the world and stepping it (after compilation).\n",
              "## One CreatorSuggestion-v0 world vs the reference kernel\n", "Users grow, 10^3 creators:\n",
              table(by_users, cols), "", "Creators grow, 10^4 users:\n", table(by_creators, cols), "",
              f"Log-log slope of env seconds per step: {slope([r['users'] for r in by_users], [r['env_s'] for r in by_users]):.2f}"
