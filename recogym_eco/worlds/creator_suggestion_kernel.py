@@ -140,6 +140,52 @@ def _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, 
 
 
 @njit(cache=True)
+def _show_user(r, users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias, slot,
+               seen_slot, seen_serial, clicked, out_user):
+    """Row r's slate enters its user's memory (pool row ``slot``) and its clicks are drawn:
+    P(click at rank j) = theta[u, g] q / log2(j + 2), against the uniforms drawn in stream order."""
+    u = users[r]
+    count = 0
+    for j in range(bias.size):
+        cand = slates[r, j]
+        item = cand_slot[cand] if cand >= 0 else 0
+        seen_slot[u, slot, j] = item if cand >= 0 else -1
+        seen_serial[u, slot, j] = flat_serial[item]
+        if cand >= 0 and draws[r, j] < preferences[u, flat_genre[item]] * flat_quality[item] * bias[j]:
+            clicked[r, j] = True
+            count += 1
+    out_user[u] = count
+
+
+@njit(cache=True)
+def _forget_row(seen_slot, slot, u0, u1):
+    for u in range(u0, u1):
+        for j in range(seen_slot.shape[2]):
+            seen_slot[u, slot, j] = -1
+
+
+@njit(cache=True)
+def _show_and_click(users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias, slot,
+                    seen_slot, seen_serial, clicked, out_user):
+    _forget_row(seen_slot, slot, 0, seen_slot.shape[0])
+    for r in range(users.size):
+        _show_user(r, users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias, slot,
+                   seen_slot, seen_serial, clicked, out_user)
+
+
+@njit(cache=True, parallel=True)
+def _show_and_click_parallel(users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences,
+                             bias, slot, seen_slot, seen_serial, clicked, out_user):
+    U, n, chunks = seen_slot.shape[0], users.size, 64
+    for chunk in prange(chunks):
+        _forget_row(seen_slot, slot, chunk * U // chunks, (chunk + 1) * U // chunks)
+    for chunk in prange(chunks):
+        for r in range(chunk * n // chunks, (chunk + 1) * n // chunks):
+            _show_user(r, users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias,
+                       slot, seen_slot, seen_serial, clicked, out_user)
+
+
+@njit(cache=True)
 def step_world(words, suggestions, present, creator_activity, trust, skill, base_skill, made, feedback,
                no_click_streak, previous_reward, usual_reward, follows, ignores, click_log,
                genre_click_log, genre_supply_log, item_genre, item_serial, item_quality, item_clicks,
@@ -262,39 +308,41 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
     genre_reward = np.zeros((C, G))
     raw_clicks = np.zeros((C, G))
     total_clicks = 0.0
-    for u in range(U):
-        for j in range(k):
-            seen_slot[u, slot, j] = -1
     flat_genre = item_genre.ravel()
     flat_clicks = item_clicks.ravel()
     flat_impressions = item_impressions.ravel()
     new_clicks = np.zeros(W * C)
     new_impressions = np.zeros(W * C)
+    draws = np.empty((num_users, k))
+    for r in range(num_users):
+        for j in range(k):
+            draws[r, j] = next_double(words)
+    clicked = np.zeros((num_users, k), dtype=np.bool_)
+    if parallel_users:
+        _show_and_click_parallel(users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences,
+                                 bias, slot, seen_slot, seen_serial, clicked, out_user)
+    else:
+        _show_and_click(users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias,
+                        slot, seen_slot, seen_serial, clicked, out_user)
     for r in range(num_users):
         u = users[r]
-        clicked_here = 0
         for j in range(k):
-            draw = next_double(words)
             cand = slates[r, j]
-            item = cand_slot[cand] if cand >= 0 else 0
-            seen_slot[u, slot, j] = item if cand >= 0 else -1
-            seen_serial[u, slot, j] = flat_serial[item]
             if cand < 0:
                 continue
+            item = cand_slot[cand]
             g = flat_genre[item]
             c = item % C
             exposure[c] += 1.0
             new_impressions[item] += 1.0
-            if draw < preferences[u, g] * flat_quality[item] * bias[j]:
+            if clicked[r, j]:
                 w = reward_weights[u]
                 reward[c] += w
                 clicks_of[c] += 1.0
                 genre_reward[c, g] += w
                 raw_clicks[c, g] += 1.0
                 new_clicks[item] += 1.0
-                clicked_here += 1
                 total_clicks += 1.0
-        out_user[u] = clicked_here
     for s in range(W * C):
         flat_clicks[s] += new_clicks[s]
         flat_impressions[s] += new_impressions[s]

@@ -132,3 +132,10 @@ def test_random_configurations_agree(draw):
     rng = np.random.default_rng(1000 + draw)
     kwargs = random_config(rng)
     assert_same(trajectory("compiled", kwargs, draw, False), trajectory("numpy", kwargs, draw, False))
+
+
+def test_users_on_parallel_threads_give_the_same_round():
+    from recogym_eco.worlds.creator_suggestion_engine import PARALLEL_USERS
+
+    kwargs = dict(num_creators=20, num_users=PARALLEL_USERS + 5, horizon=6, trust_dynamics="relative")
+    assert_same(trajectory("compiled", kwargs, 3, True), trajectory("numpy", kwargs, 3, True))
