@@ -51,6 +51,7 @@ from recogym_eco.agents.demand_aware import DemandAware
 from recogym_eco.agents.heuristics import HEURISTICS
 from recogym_eco.agents.rankers import RANKERS, WithRanker
 from recogym_eco.agents.reward_lever import WithReweight
+from recogym_eco.train.evaluation import mean_ci
 from recogym_eco.worlds.click_bound import click_upper_bound
 
 ENV_ID = "recogym_eco/CreatorSuggestion-v1"
@@ -143,15 +144,6 @@ def run_episode(spec: Spec, kwargs: dict[str, Any], seed: int, lore: Any) -> dic
     return {"clicks": clicks, "bound_share": clicks / bound, "content_diversity": float(np.mean(diversity)),
             "active_creators": float(np.mean(active)), "present_end": float(info["present_creators"]),
             "trust_start": trust_start, "trust_end": float(world.trust.mean())}
-
-
-def mean_ci(values: np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of the two-sided 95% Student-t interval t_{0.975, n-1} s / sqrt(n) (NaN for n < 2)."""
-    values = np.asarray(values, dtype=np.float64)
-    if values.size < 2:
-        return float(values.mean()), float("nan")
-    half = stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / math.sqrt(values.size)
-    return float(values.mean()), float(half)
 
 
 def verdict(diff: tuple[float, float], direction: int = 1) -> str:

@@ -201,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bc-epochs", type=positive_int_arg, default=10)
     p.add_argument("--bc-explore", type=float, default=0.1,
                    help="share of the teacher's suggestions replaced by random ones while collecting")
+    p.add_argument("--init-model", type=Path, default=None,
+                   help="start from this saved model's policy weights (a .zip with its sidecar; read without "
+                        "unpickling) instead of a fresh policy, e.g. to keep training; not with --bc-teacher")
     p.add_argument("--critic-warmup", type=non_negative_int_arg, default=0,
                    help="env steps of PPO with the actor frozen (only the critic learns) before full PPO")
     p.add_argument("--ppo-kwargs", type=json_object_arg, default={},
@@ -259,6 +262,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                      f"{sorted(SUGGESTION_HEURISTICS)}")
     if not 0.0 <= args.bc_explore <= 1.0:
         parser.error(f"argument --bc-explore: must be in [0, 1]; got {args.bc_explore}")
+    if args.init_model is not None and (args.bc_teacher is not None or not args.init_model.is_file()):
+        parser.error(f"argument --init-model: needs an existing saved model and no --bc-teacher; got {args.init_model}")
     if args.critic_warmup >= args.timesteps:
         parser.error(f"argument --critic-warmup: must be below --timesteps ({args.timesteps}); got {args.critic_warmup}")
     baselines = [b for b in args.baselines.split(",") if b]
@@ -296,6 +301,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"{args.n_envs} envs), preset {args.preset}, env kwargs {env_kwargs}, trust {args.trust}, out {out}",
           flush=True)
     t0 = time.time()
+    if args.init_model is not None:
+        from recogym_eco.agents.lore import load_lore
+
+        model.policy.load_state_dict(load_lore(args.init_model).policy.state_dict())
     if args.bc_teacher is not None:
         result_bc = warm_start(model, args, env_kwargs)
         print(f"warm start: behaviour cloning of {args.bc_teacher}, cross-entropy per epoch "

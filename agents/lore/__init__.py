@@ -6,6 +6,8 @@
 - :func:`make_lore`, :func:`make_lore_vec_env`, :func:`save_lore`, :func:`load_lore` (no unpickling by
   default), :class:`LoRePolicyPredictor` (``agent.py``): factory, saving with a sidecar JSON, safe
   loading (any creator count) and an ``evaluate_policy``-ready predictor.
+- ``imitation.py``: warm start (behaviour cloning of a suggestion heuristic, critic warm-up with the
+  actor frozen), used by ``recogym-eco train --bc-teacher ... --critic-warmup ...``.
 """
 
 from recogym_eco.agents.lore.agent import (

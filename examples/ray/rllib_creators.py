@@ -49,6 +49,7 @@ import numpy as np
 
 from recogym_eco.agents.heuristics import HEURISTICS
 from recogym_eco.envs import creator_suggestion_v1
+from recogym_eco.train.evaluation import mean_ci
 from recogym_eco.train.presets import json_object_arg, non_negative_int_arg, positive_int_arg
 
 ENV_NAME = "recogym_eco_creator_suggestion_v1_creators"
@@ -119,17 +120,6 @@ def rollout(game_fn: Callable[[], Any], choose: Chooser | None, seeds: list[int]
             "creators_left": float(np.mean(left)), "clicks_per_round_by_seed": np.array(clicks),
             "creator_return_by_seed": np.array(returns),
             "demand": np.mean(demand, axis=0), "initial": np.mean(initial, axis=0)}
-
-
-def mean_ci(values: np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of the 95% Student-t interval ``t_{0.975, n-1} s / sqrt(n)`` (NaN for n < 2)."""
-    from scipy import stats
-
-    values = np.asarray(values, dtype=np.float64)
-    if values.size < 2:
-        return float(values.mean()), float("nan")
-    half = stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
-    return float(values.mean()), float(half)
 
 
 def uniform_chooser(num_genres: int, seed: int) -> Chooser:

@@ -70,11 +70,10 @@ def episode_clicks(rounds_csv: Path) -> dict[str, dict[int, float]]:
 
 def paired_gain(lore: np.ndarray, baseline: np.ndarray) -> tuple[float, float]:
     """Mean paired difference ``d_s = lore_s - baseline_s`` over seeds and the half-width of its 95%
-    Student-t interval ``t_{0.975, n-1} s_d / sqrt(n)`` (NaN for one seed)."""
-    d = np.asarray(lore, dtype=np.float64) - np.asarray(baseline, dtype=np.float64)
-    if d.size < 2:
-        return float(d.mean()), float("nan")
-    return float(d.mean()), float(stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
+    Student-t interval (:func:`recogym_eco.train.evaluation.mean_ci`; NaN for one seed)."""
+    from recogym_eco.train.evaluation import mean_ci
+
+    return mean_ci(np.asarray(lore, dtype=np.float64) - np.asarray(baseline, dtype=np.float64))
 
 
 def trial_argv(config: dict[str, Any], out: Path) -> list[str]:

@@ -53,7 +53,8 @@ def test_log_model_plays_a_log_env_with_any_creator_count():
     assert action.shape == (7,) and env.action_space.contains(action.astype(np.int64))
 
 
-@pytest.mark.parametrize("name", ["lore_default", "lore_skewed", "lore_default_paper_state"])
+@pytest.mark.parametrize("name", ["lore_default", "lore_skewed", "lore_default_paper_state", "lore_v1_default",
+                                  "lore_v1_balanced", "lore_v1_skewed"])
 def test_every_shipped_model_is_a_plain_sb3_model(name):
     path = shipped_model(name)
     sidecar = json.loads(path.with_suffix(".json").read_text())

@@ -39,6 +39,7 @@ def test_comparison_usage_errors(argv, message, capsys):
     (["--bc-teacher", "NoSuchHeuristic"], "--bc-teacher"),
     (["--bc-teacher", "MostHistoryClick", "--bc-explore", "2"], "--bc-explore"),
     (["--critic-warmup", "500", "--timesteps", "400"], "--critic-warmup"),
+    (["--init-model", "no/such/model.zip"], "--init-model"),
 ])
 def test_train_warm_start_usage_errors(extra, message, tmp_path, capsys):
     argv = ["--env-id", "recogym_eco/CreatorSuggestion-v1", "--features", "log", "--out", str(tmp_path), *extra]
