@@ -65,13 +65,16 @@ def _fallback_genres(words, made, feedback, model, out):
 
 
 @njit(cache=True)
-def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, item_serial_flat,
+def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, oldest_serial,
                seen_slot, seen_serial, affinity, mark, pos, depth, head, slates):
     """User ``user``'s (row r) slate: the k-way merge of its unseen per-genre heads (best first).
 
     Positions p index the candidates sorted by (genre, -b, index) (``order``); ``mark[p] == r`` flags
-    the ones this user was shown before. Its shows of round - W (pool row ``slot``, just refilled)
-    are all gone from the pool and are skipped.
+    the ones this user was shown before. A remembered show still names the item in its pool slot iff
+    the item was made in the last W rounds, i.e. its serial (round made * C + creator) is at least
+    ``oldest_serial`` = (round - W + 1) C (the slot of an item made earlier has been refilled since):
+    the NumPy round's serial comparison without reading the pool. Its shows of round - W (pool row
+    ``slot``, just refilled) are all gone and are skipped.
     """
     if exclude_seen:
         W, K = seen_slot.shape[1], seen_slot.shape[2]
@@ -80,7 +83,7 @@ def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_st
                 continue
             for b in range(K):
                 s = seen_slot[user, a, b]
-                if s >= 0 and item_serial_flat[s] == seen_serial[user, a, b]:
+                if s >= 0 and seen_serial[user, a, b] >= oldest_serial:
                     p = slot_to_pos[s]
                     if p >= 0:
                         mark[p] = r
@@ -113,7 +116,7 @@ def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_st
 
 
 @njit(cache=True)
-def _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, item_serial_flat,
+def _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, oldest_serial,
                 seen_slot, seen_serial, affinity, slates):
     mark = np.full(order.size, -1, dtype=np.int64)
     pos = np.empty(G, dtype=np.int64)
@@ -121,12 +124,12 @@ def _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_sta
     head = np.empty(G)
     for r in range(users.size):
         _rank_user(r, users[r], exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                   item_serial_flat, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
+                   oldest_serial, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
 
 
 @njit(cache=True, parallel=True)
 def _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                         item_serial_flat, seen_slot, seen_serial, affinity, slates):
+                         oldest_serial, seen_slot, seen_serial, affinity, slates):
     n = users.size
     chunks = 64
     for chunk in prange(chunks):
@@ -136,7 +139,7 @@ def _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, 
         head = np.empty(G)
         for r in range(chunk * n // chunks, (chunk + 1) * n // chunks):
             _rank_user(r, users[r], exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                       item_serial_flat, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
+                       oldest_serial, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
 
 
 @njit(cache=True)
@@ -291,12 +294,13 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
     slates = np.full((num_users, k), -1, dtype=np.int64)
     flat_serial = item_serial.ravel()
     if num_cand > 0:
+        oldest_serial = (round_index - W + 1) * C
         if parallel_users:
             _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                                 flat_serial, seen_slot, seen_serial, affinity, slates)
+                                 oldest_serial, seen_slot, seen_serial, affinity, slates)
         else:
-            _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, flat_serial,
-                        seen_slot, seen_serial, affinity, slates)
+            _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
+                        oldest_serial, seen_slot, seen_serial, affinity, slates)
 
     reward = out_creator[0]
     clicks_of = out_creator[1]
