@@ -22,10 +22,11 @@ import recogym_eco  # noqa: F401
 SIZES = [(50, 100), (1000, 10_000), (1000, 100_000)]
 
 
-def run_once(num_creators: int, num_users: int, steps: int, seed: int, engine: str) -> tuple[float, float]:
+def run_once(num_creators: int, num_users: int, steps: int, seed: int, engine: str = "auto",
+             env_id: str = "recogym_eco/CreatorSuggestion-v0") -> tuple[float, float]:
     """Steps per second and served slate positions per second over ``steps`` rounds."""
-    env = gym.make("recogym_eco/CreatorSuggestion-v0", num_creators=num_creators, num_users=num_users,
-                   horizon=steps + 1, churn_patience=10**6, engine=engine)
+    env = gym.make(env_id, num_creators=num_creators, num_users=num_users, horizon=steps + 1,
+                   churn_patience=10**6, engine=engine)
     env.reset(seed=seed)
     env.action_space.seed(seed)
     actions = [env.action_space.sample() for _ in range(steps)]

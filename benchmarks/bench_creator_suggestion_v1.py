@@ -10,28 +10,12 @@ densely (users x candidates), so its cost grows with users x creators x freshnes
 from __future__ import annotations
 
 import argparse
-import time
 
-import gymnasium as gym
 import numpy as np
 
-import recogym_eco  # noqa: F401
+from bench_creator_suggestion import run_once
 
 SIZES = [(50, 100), (200, 1000), (500, 2000)]
-
-
-def run_once(env_id: str, num_creators: int, num_users: int, steps: int, seed: int) -> tuple[float, float]:
-    """Steps per second and served slate positions per second over ``steps`` rounds."""
-    env = gym.make(env_id, num_creators=num_creators, num_users=num_users, horizon=steps, churn_patience=10**6)
-    env.reset(seed=seed)
-    env.action_space.seed(seed)
-    actions = [env.action_space.sample() for _ in range(steps)]
-    served = 0
-    start = time.perf_counter()
-    for action in actions:
-        served += int(env.step(action)[4]["exposure"].sum())
-    elapsed = time.perf_counter() - start
-    return steps / elapsed, served / elapsed
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| env | creators | users | steps/s | slate positions/s |\n|---|---|---|---|---|")
     for C, U in SIZES:
         for env_id in ("recogym_eco/CreatorSuggestion-v0", "recogym_eco/CreatorSuggestion-v1"):
-            runs = np.array([run_once(env_id, C, U, args.steps, seed) for seed in range(args.repeats)])
+            runs = np.array([run_once(C, U, args.steps, seed, env_id=env_id) for seed in range(args.repeats)])
             sps, pps = np.median(runs, axis=0)
             print(f"| {env_id.rsplit('/', 1)[1]} | {C} | {U} | {sps:.1f} | {pps:.3g} |", flush=True)
 

@@ -33,7 +33,7 @@ from gymnasium.vector.utils import batch_space
 
 from recogym_eco.components.validation import check_int
 from recogym_eco.worlds.creator_suggestion import CreatorSuggestionConfig, CreatorSuggestionWorld, \
-    platform_observation
+    check_suggestion_array, platform_observation
 from recogym_eco.worlds.creator_suggestion_engine import STATE_FIELDS, kernel_settings
 
 _LAST = ("last_genre", "last_suggestion", "last_reward")
@@ -192,19 +192,8 @@ class CreatorSuggestionVectorEnv(VectorEnv):
         return self._observations(), rewards, terminated, truncated, info
 
     def _check_actions(self, actions: Any) -> np.ndarray:
-        C, G = self.config.num_creators, self.config.num_genres
-        arr = np.asarray(actions)
-        if arr.shape != (self.num_envs, C):
-            raise ValueError(f"actions must have shape (num_envs, num_creators) = ({self.num_envs}, {C}); got "
-                             f"{arr.shape}")
-        if not np.issubdtype(arr.dtype, np.integer):
-            if not (np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))):
-                raise ValueError(f"actions must hold integers in [0, {G}]; got dtype {arr.dtype}")
-        arr = arr.astype(np.int64)
-        if arr.size and (arr.min() < 0 or arr.max() > G):
-            raise ValueError(f"actions entries must be in [0, {G}] (0 = no suggestion, g + 1 = suggest genre g); "
-                             f"got range [{arr.min()}, {arr.max()}]")
-        return arr
+        return check_suggestion_array(actions, (self.num_envs, self.config.num_creators), self.config.num_genres,
+                                      "actions", "num_envs, num_creators")
 
     def _observations(self) -> np.ndarray:
         if self._state is None:

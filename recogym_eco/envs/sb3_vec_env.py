@@ -34,8 +34,9 @@ def split_infos(info: dict[str, Any], num_envs: int) -> list[dict[str, Any]]:
         if key.startswith("_"):
             continue
         mask = info.get(f"_{key}", np.ones(num_envs, dtype=bool))
+        per_env = split_infos(value, num_envs) if isinstance(value, dict) else value
         for i in np.flatnonzero(mask):
-            out[i][key] = split_infos(value, num_envs)[i] if isinstance(value, dict) else value[i]
+            out[i][key] = per_env[i]
     return out
 
 

@@ -210,6 +210,23 @@ def platform_observation(config: CreatorSuggestionConfig, last_genre: np.ndarray
     return np.concatenate([obs, *(x.astype(np.float32) for x in (made_share, click_share, demand_share))], axis=-1)
 
 
+def check_suggestion_array(suggestions: Any, shape: tuple[int, ...], num_genres: int, name: str,
+                           shape_meaning: str) -> np.ndarray:
+    """Suggestions as int64 of ``shape``: integers (or integral floats) in [0, G], 0 = none, g + 1 =
+    genre g; ``ValueError`` naming ``name`` and what is allowed otherwise."""
+    arr = np.asarray(suggestions)
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} ({shape_meaning}); got shape {arr.shape}")
+    if not (np.issubdtype(arr.dtype, np.integer) or (np.issubdtype(arr.dtype, np.floating)
+                                                      and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))):
+        raise ValueError(f"{name} must hold integers in [0, {num_genres}]; got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if arr.min(initial=0) < 0 or arr.max(initial=0) > num_genres:
+        raise ValueError(f"{name} entries must be in [0, {num_genres}] (0 = no suggestion, g + 1 = suggest genre "
+                         f"g); got range [{arr.min()}, {arr.max()}]")
+    return arr
+
+
 @dataclass
 class RoundResult:
     """What one round produced; the env faces turn it into observations, rewards and ``info``."""
@@ -423,19 +440,8 @@ class CreatorSuggestionWorld:
 
     def check_suggestions(self, suggestions: Any) -> np.ndarray:
         """Validates the platform's action: integers in [0, G] of shape (C,)."""
-        cfg = self.config
-        arr = np.asarray(suggestions)
-        if arr.shape != (cfg.num_creators,):
-            raise ValueError(f"action must have shape ({cfg.num_creators},) (one suggestion per creator); "
-                             f"got shape {arr.shape}")
-        if not (np.issubdtype(arr.dtype, np.integer) or (np.issubdtype(arr.dtype, np.floating)
-                                                          and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))):
-            raise ValueError(f"action must hold integers in [0, {cfg.num_genres}]; got dtype {arr.dtype}")
-        arr = arr.astype(np.int64)
-        if arr.min(initial=0) < 0 or arr.max(initial=0) > cfg.num_genres:
-            raise ValueError(f"action entries must be in [0, {cfg.num_genres}] (0 = no suggestion, "
-                             f"g + 1 = suggest genre g); got range [{arr.min()}, {arr.max()}]")
-        return arr
+        return check_suggestion_array(suggestions, (self.config.num_creators,), self.config.num_genres, "action",
+                                      "one suggestion per creator")
 
     def check_creator_actions(self, creator_actions: Any) -> np.ndarray:
         """Validates creator choices: -1 (use the behaviour model), 0 (skip) or g + 1, shape (C,)."""
@@ -455,7 +461,7 @@ class CreatorSuggestionWorld:
         cfg, rng = self.config, self.rng
         a = self.check_suggestions(suggestions)
         driven = self.check_creator_actions(creator_actions) if creator_actions is not None else None
-        C, U, G, W, k = cfg.num_creators, cfg.num_users, cfg.num_genres, cfg.freshness_window, cfg.slate_size
+        C, U, G, W = cfg.num_creators, cfg.num_users, cfg.num_genres, cfg.freshness_window
         if self.compiled and driven is None and self.ranker is None:
             out = engines.compiled_round(self, a)
             return self._finish_round(a, out["clicks_total"], out["reward"], out["clicks"], out["exposure"],
