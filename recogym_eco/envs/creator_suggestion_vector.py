@@ -34,7 +34,7 @@ from gymnasium.vector.utils import batch_space
 from recogym_eco.components.validation import check_int
 from recogym_eco.worlds.creator_suggestion import CreatorSuggestionConfig, CreatorSuggestionWorld, \
     check_suggestion_array, platform_observation
-from recogym_eco.worlds.creator_suggestion_engine import STATE_FIELDS, kernel_settings
+from recogym_eco.worlds.creator_suggestion_engine import PLUGIN_FIELDS, STATE_FIELDS, fast_settings, kernel_settings
 
 _LAST = ("last_genre", "last_suggestion", "last_reward")
 PARALLEL_WORLDS = 8
@@ -94,8 +94,14 @@ class CreatorSuggestionVectorEnv(VectorEnv):
     # ------------------------------------------------------------------ state
     @property
     def compiled(self) -> bool:
-        """Whether the worlds step in the compiled batched round (else one after another on NumPy)."""
+        """Whether the worlds step in a compiled batched round (else one after another on NumPy)."""
         return self._state is not None
+
+    @property
+    def engine(self) -> str:
+        """The engine of the worlds' rounds: ``"compiled"``, ``"fast"`` or ``"numpy"`` (world 0's; every world
+        of the batch has the same configuration)."""
+        return self.worlds[0].engine
 
     def _pack(self, indices: np.ndarray) -> None:
         """Moves the freshly reset worlds' arrays into the stacked state and makes the worlds views of it."""
@@ -106,6 +112,10 @@ class CreatorSuggestionVectorEnv(VectorEnv):
                 getattr(first, name)).dtype) for name in (*STATE_FIELDS, *_LAST)}
             self._state["words"] = np.zeros((N, 4), dtype=np.uint64)
             self._state["round_index"] = np.zeros(N, dtype=np.int64)
+            if first.engine == "fast":
+                for owner, name in PLUGIN_FIELDS:
+                    value = np.asarray(getattr(getattr(first, owner), name))
+                    self._state[f"{owner}.{name}"] = np.zeros((N, *value.shape), dtype=value.dtype)
         from recogym_eco.components.pcg64 import get_words
 
         for i in indices:
@@ -113,6 +123,11 @@ class CreatorSuggestionVectorEnv(VectorEnv):
             for name in (*STATE_FIELDS, *_LAST):
                 self._state[name][i] = getattr(world, name)
                 setattr(world, name, self._state[name][i])
+            if world.engine == "fast":
+                for owner, name in PLUGIN_FIELDS:
+                    key, plugin = f"{owner}.{name}", getattr(world, owner)
+                    self._state[key][i] = getattr(plugin, name)
+                    setattr(plugin, name, self._state[key][i])
             self._state["words"][i] = get_words(world.rng)
             self._state["round_index"][i] = 0
 
@@ -172,7 +187,7 @@ class CreatorSuggestionVectorEnv(VectorEnv):
             if s is not None or self._generators[i] is None:
                 self._generators[i] = seeding.np_random(s)[0]
             self.worlds[i].reset(self._generators[i])
-        if self.worlds[int(indices[0])].compiled:
+        if self.worlds[int(indices[0])].engine != "numpy":
             self._pack(indices)
 
     def step(self, actions: Any):
@@ -230,8 +245,6 @@ class CreatorSuggestionVectorEnv(VectorEnv):
     def _step_compiled(self, actions: np.ndarray, stepping: np.ndarray):
         import numba
 
-        from recogym_eco.worlds.creator_suggestion_kernel import step_worlds, step_worlds_parallel
-
         if any(world.ranker is not None for world in self.worlds):
             raise RuntimeError("the batched env has no ranking lever: use the single face to install a ranker")
         cfg, st, N = self.config, self._state, self.num_envs
@@ -242,10 +255,21 @@ class CreatorSuggestionVectorEnv(VectorEnv):
         flags = np.zeros((N, 4, C), dtype=bool)
         genre_counts = np.zeros((N, G), dtype=np.int64)
         totals = np.zeros((N, 2))
-        kernel = step_worlds_parallel if N >= PARALLEL_WORLDS and numba.get_num_threads() > 1 else step_worlds
-        kernel(stepping, st["words"], actions, *(st[name] for name in STATE_FIELDS), self.worlds[0]._bias,
-               st["round_index"], *kernel_settings(self.worlds[0]), False, out_creator, out_user, made_genre, flags,
-               genre_counts, totals)
+        parallel = N >= PARALLEL_WORLDS and numba.get_num_threads() > 1
+        world = self.worlds[0]
+        state = [st[name] for name in STATE_FIELDS]
+        if self.engine == "fast":
+            from recogym_eco.worlds import creator_suggestion_fast_kernel as kernels
+
+            state += [st[f"{owner}.{name}"] for owner, name in PLUGIN_FIELDS]
+            settings = fast_settings(world)
+        else:
+            from recogym_eco.worlds import creator_suggestion_kernel as kernels
+
+            settings = kernel_settings(world)
+        kernel = kernels.step_worlds_parallel if parallel else kernels.step_worlds
+        kernel(stepping, st["words"], actions, *state, world._bias, st["round_index"], *settings, False, out_creator,
+               out_user, made_genre, flags, genre_counts, totals)
         rows = np.flatnonzero(stepping)
         st["last_genre"][rows] = made_genre[rows]
         st["last_suggestion"][rows] = actions[rows]
@@ -279,7 +303,7 @@ class CreatorSuggestionVectorEnv(VectorEnv):
             "present": present.copy(),
             "active_users": totals[:, 1].astype(np.int64),
             "user_clicks": out_user,
-            "engine": np.full(N, "compiled", dtype=object),
+            "engine": np.full(N, self.engine, dtype=object),
         }
         for key in list(info):
             info[f"_{key}"] = np.ones(N, dtype=bool)

@@ -260,7 +260,7 @@ class CreatorSuggestionWorld:
         self.round_index = 0
         self.done = True
         self.terminated = self.truncated = False
-        self.compiled = False
+        self.engine = "numpy"
 
     def _load_movielens_preferences(self) -> np.ndarray:
         from recogym_eco.data.movielens import genre_preferences, load_movielens
@@ -274,6 +274,12 @@ class CreatorSuggestionWorld:
         return prefs[:, keep]
 
     # ------------------------------------------------------------------ levers
+    @property
+    def compiled(self) -> bool:
+        """Whether this episode's rounds run in the exact compiled round (``engine`` is the one in use:
+        ``"compiled"``, ``"fast"`` or ``"numpy"``)."""
+        return self.engine == "compiled"
+
     def set_ranker(self, ranker: Ranker | None) -> None:
         """Installs a ranker on the ranking lever (``None`` restores top-k)."""
         if ranker is not None and not isinstance(ranker, Ranker):
@@ -350,7 +356,7 @@ class CreatorSuggestionWorld:
         if self.ranker is not None:
             self.ranker.reset(C)
         self.recommender.reset(self)
-        self.compiled = engines.resolve(self)
+        self.engine = engines.resolve(self)
 
     def click_propensity(self, users: np.ndarray) -> np.ndarray:
         """(n, G) the propensities theta[u, g] the users click with this round: theta itself, or with
@@ -436,7 +442,7 @@ class CreatorSuggestionWorld:
                 "followed": none.copy(), "ignored": none.copy(), "trust_estimate": self.trust_estimate(),
                 "made_genre": np.full(C, -1, dtype=np.int64), "genre_counts": np.zeros(G, dtype=np.int64),
                 "departed": none.copy(), "present": self.present.copy(), "active_users": 0,
-                "user_clicks": np.zeros(U), "engine": "compiled" if self.compiled else "numpy"}
+                "user_clicks": np.zeros(U), "engine": self.engine}
 
     def check_suggestions(self, suggestions: Any) -> np.ndarray:
         """Validates the platform's action: integers in [0, G] of shape (C,)."""
@@ -462,12 +468,12 @@ class CreatorSuggestionWorld:
         a = self.check_suggestions(suggestions)
         driven = self.check_creator_actions(creator_actions) if creator_actions is not None else None
         C, U, G, W = cfg.num_creators, cfg.num_users, cfg.num_genres, cfg.freshness_window
-        if self.compiled and driven is None and self.ranker is None:
-            out = engines.compiled_round(self, a)
+        if self.engine != "numpy" and driven is None and self.ranker is None:
+            out = engines.play_round(self, a, self.engine)
             return self._finish_round(a, out["clicks_total"], out["reward"], out["clicks"], out["exposure"],
                                       out["user_clicks"], out["made_genre"], out["active"], out["followed"],
                                       out["ignored"], out["departed"], out["on_platform"], out["genre_counts"],
-                                      out["active_users"], "compiled")
+                                      out["active_users"], self.engine)
 
         # 1-2. creators decide what to make
         on_platform = self.present.copy()

@@ -26,6 +26,7 @@ CASES = {
     "v1_compiled_plugins": (V1, dict(SMALL, recommender="oracle", creator_fallback="random_history",
                                      observation="log"), True),
     "v1_default": (V1, SMALL, False),
+    "v1_fast": (V1, dict(SMALL, engine="fast", observation="log"), True),
 }
 APPROXIMATE = ("content_diversity", "exposure_gini")
 

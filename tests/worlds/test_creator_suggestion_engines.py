@@ -98,7 +98,7 @@ def test_compiled_where_it_cannot_apply_warns_with_the_reason():
 
 def test_bad_engine_is_named():
     with pytest.raises(ValueError, match="engine"):
-        CreatorSuggestionConfig(engine="fast")
+        CreatorSuggestionConfig(engine="turbo")
 
 
 def test_installed_ranker_and_driven_creators_fall_back_to_numpy():
