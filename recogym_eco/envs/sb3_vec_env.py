@@ -33,10 +33,14 @@ def split_infos(info: dict[str, Any], num_envs: int) -> list[dict[str, Any]]:
     for key, value in info.items():
         if key.startswith("_"):
             continue
-        mask = info.get(f"_{key}", np.ones(num_envs, dtype=bool))
-        per_env = split_infos(value, num_envs) if isinstance(value, dict) else value
-        for i in np.flatnonzero(mask):
-            out[i][key] = per_env[i]
+        mask = info.get(f"_{key}")
+        per_env = split_infos(value, num_envs) if isinstance(value, dict) else list(value)
+        if mask is None or mask.all():
+            for entry, item in zip(out, per_env):
+                entry[key] = item
+        else:
+            for i in np.flatnonzero(mask):
+                out[i][key] = per_env[i]
     return out
 
 
