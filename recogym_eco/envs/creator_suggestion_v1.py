@@ -31,6 +31,11 @@ Same round as v0 (``recogym_eco.worlds.creator_suggestion``); the models behind 
   suggestion moves trust by 0.05 (r - u) / (u + 1) against the creator's usual reward u (ties do
   not lower trust; research/baselines-spec.md Section 4).
 * ``log_units="counts"``: ``observation="log"`` gives absolute counts (the platform's logs as logged).
+
+Speed: v1's round runs on NumPy by default (``engine="auto"``: the trajectories this id published);
+``engine="fast"`` plays the same world in a compiled round (ties in the ranking broken uniformly at
+random, its own rounding: not the NumPy bits), about 5x faster for one world and batched by
+``gymnasium.make_vec`` (envs.md, "Engines and many worlds at once").
 """
 
 from __future__ import annotations

@@ -9,13 +9,15 @@
 | Infos | the single face's ``info`` keys, each an array over worlds with its ``_key`` mask (Gymnasium's layout) |
 | SB3 | :class:`recogym_eco.envs.sb3_vec_env.SB3VecEnv` (``make_sb3_vec_env``) |
 
-Where the compiled round applies (:func:`recogym_eco.worlds.creator_suggestion_engine.unsupported_reason`:
-the v0 plug-ins), the worlds' state arrays are stacked along a leading world axis and one numba call
-(:func:`~recogym_eco.worlds.creator_suggestion_kernel.step_worlds`) plays the round of every world,
-worlds on parallel threads; elsewhere (the v1 defaults: the MF recommender and feedback creators) the
-worlds step one after another on NumPy. Either way world i plays exactly the trajectory of the single
-env seeded as above (the tests compare both with Gymnasium's ``SyncVectorEnv``), because each world
-keeps its own generator and the compiled round draws from it what the NumPy round draws.
+Where a compiled round applies (:func:`recogym_eco.worlds.creator_suggestion_engine.resolve`: the v0
+plug-ins; with ``engine="fast"`` also v1's MF recommender and feedback creators), the worlds' state
+arrays (and the fast round's plug-in arrays) are stacked along a leading world axis and one numba
+call (``step_worlds`` of :mod:`~recogym_eco.worlds.creator_suggestion_kernel` or
+:mod:`~recogym_eco.worlds.creator_suggestion_fast_kernel`) plays the round of every world, worlds on
+parallel threads; elsewhere (v1's defaults under ``engine="auto"``) the worlds step one after another
+on NumPy. Either way world i plays exactly the trajectory of the single env seeded as above, with the
+same ``engine`` (the tests compare both with Gymnasium's ``SyncVectorEnv``), because each world keeps
+its own generator and the compiled rounds draw from it what the single world draws.
 
 The ranking lever is not available here (the batched round is the plain top-k); the reward-weight
 lever is :meth:`CreatorSuggestionVectorEnv.set_reward_weights`.
