@@ -12,8 +12,8 @@ tables. Every timing is a median over ``--repeats`` interleaved repeats:
    candidates and users, and the ratio env / kernel; the NumPy round for comparison up to 10^5 users;
    the fitted log-log slopes; the world's state in bytes and the peak memory of a step (tracemalloc).
 2. Batched paper-scale worlds (50 creators, 100 users): world-steps per second as ``num_envs`` grows,
-   ``gymnasium.make_vec`` (one compiled call per step for v0; v1's MF round steps world by world) next
-   to Gymnasium's ``SyncVectorEnv`` of single envs.
+   ``gymnasium.make_vec`` (one compiled call per step for v0 and for v1 with ``engine="fast"``; v1's
+   NumPy round steps world by world) next to Gymnasium's ``SyncVectorEnv`` of single envs.
 3. ContentCompetition (synthetic preset, compiled engine): LBR proposals per second as users and as
    creators grow, with slopes.
 4. Side by side at 10^4 users x 10^3 items with RecSim NG and RecLab, if their interpreters exist
@@ -132,14 +132,17 @@ def sweep_batched(nums: list[int], repeats: int, steps: int) -> list[dict]:
     import recogym_eco  # noqa: F401
 
     rows = []
-    for env_id in ("recogym_eco/CreatorSuggestion-v0", "recogym_eco/CreatorSuggestion-v1"):
+    cases = (("recogym_eco/CreatorSuggestion-v0", {}), ("recogym_eco/CreatorSuggestion-v1", {}),
+             ("recogym_eco/CreatorSuggestion-v1", {"engine": "fast"}))
+    for env_id, kwargs in cases:
         for n in nums:
-            result = {"env_id": env_id, "num_envs": n}
+            label = env_id + (" (engine=fast)" if kwargs else "")
+            result = {"env_id": label, "num_envs": n}
             for kind in ("make_vec", "sync"):
                 if kind == "sync" and n > 64:
                     continue
-                venv = gym.make_vec(env_id, num_envs=n) if kind == "make_vec" else \
-                    gym.vector.SyncVectorEnv([lambda: gym.make(env_id)] * n)
+                venv = gym.make_vec(env_id, num_envs=n, **kwargs) if kind == "make_vec" else \
+                    gym.vector.SyncVectorEnv([lambda: gym.make(env_id, **kwargs)] * n)
                 venv.reset(seed=0)
                 rng = np.random.default_rng(0)
                 actions = [rng.integers(0, 15, (n, 50)) for _ in range(steps)]
@@ -153,7 +156,7 @@ def sweep_batched(nums: list[int], repeats: int, steps: int) -> list[dict]:
                 result[kind] = float(np.median(rates))
                 venv.close()
             rows.append(result)
-            print(f"  {env_id} N={n:>4}: make_vec {result['make_vec']:>9.0f}  sync {result.get('sync', float('nan')):>8.0f}"
+            print(f"  {label} N={n:>4}: make_vec {result['make_vec']:>9.0f}  sync {result.get('sync', float('nan')):>8.0f}"
                   " world-steps/s", flush=True)
     return rows
 
@@ -231,7 +234,7 @@ def figures(users: list[dict], creators: list[dict], batched: list[dict], out: P
     fig, ax = plt.subplots(figsize=(6, 4))
     for env_id in sorted({r["env_id"] for r in batched}):
         rows = [r for r in batched if r["env_id"] == env_id]
-        name = env_id.split("/")[1]
+        name = env_id.split("/")[1].replace(" (engine=fast)", " fast")
         ax.loglog([r["num_envs"] for r in rows], [r["make_vec"] for r in rows], "o-", label=f"{name} make_vec")
         sync = [r for r in rows if "sync" in r]
         ax.loglog([r["num_envs"] for r in sync], [r["sync"] for r in sync], "s--", label=f"{name} SyncVectorEnv")

@@ -64,162 +64,82 @@ def _fallback_genres(words, made, feedback, model, out):
         out[c] = min(count, G - 1)
 
 
-RANK_SORT_MAX = 128
-"""Genre lists up to this long are sorted by counting ranks (no data-dependent branch), longer ones
-by a stable merge sort: the same order, the cheaper way."""
-
-
-@njit(cache=True)
-def _sort_by_genre_and_weight(cand_genre, weight, genre_start, listed, listed_weight, order, sorted_weight):
-    """Candidates sorted by (genre, -b, index): ``order[p]`` is the p-th candidate, ``sorted_weight[p]``
-    its b; ``genre_start[g]`` (counts cumulated) is where genre g's list starts.
-
-    The candidates are first listed by genre in index order (``listed``, ``listed_weight``). A genre
-    list of m <= ``RANK_SORT_MAX`` candidates then places each at its rank, #{later-listed b > b_x}
-    + #{earlier-listed b >= b_x} (a total order: b is never NaN), in m^2 comparisons without branches
-    on b; a longer one goes through ``argsort(-b, kind="mergesort")`` (stable).
-    """
-    G = genre_start.size - 1
-    fill = genre_start[:G].copy()
-    for i in range(cand_genre.size):
-        g = cand_genre[i]
-        listed[fill[g]] = i
-        listed_weight[fill[g]] = weight[i]
-        fill[g] += 1
-    for g in range(G):
-        start, end = genre_start[g], genre_start[g + 1]
-        if end - start > RANK_SORT_MAX:
-            by_weight = np.argsort(-listed_weight[start:end], kind="mergesort")
-            for x in range(end - start):
-                order[start + x] = listed[start + by_weight[x]]
-                sorted_weight[start + x] = listed_weight[start + by_weight[x]]
-            continue
-        for x in range(start, end):
-            b = listed_weight[x]
-            count = start
-            for y in range(start, x):
-                count += listed_weight[y] >= b
-            for y in range(x + 1, end):
-                count += listed_weight[y] > b
-            order[count] = listed[x]
-            sorted_weight[count] = b
-
-
-@njit(cache=True)
-def _ahead(score, g, best_score, best_genre, i):
-    """Whether an item of genre g scoring ``score`` comes before the i-th of the buffer: higher score,
-    or the same score and a lower genre (an item of the same genre in the buffer is listed earlier)."""
-    return score > best_score[i] or (score == best_score[i] and g < best_genre[i])
-
-
-@njit(cache=True)
-def _walk_genre(r, g, a_g, start, end, k, count, sorted_weight, mark, best_score, best_genre, best_pos):
-    """Inserts genre g's unseen items (positions start..end, b falling) into the sorted buffer of the
-    k best so far, stopping at the first that is not ahead of the k-th; returns the buffer's count."""
-    for p in range(start, end):
-        if mark[p] == r:
-            continue
-        score = a_g * sorted_weight[p]
-        if count == k:
-            if not _ahead(score, g, best_score, best_genre, k - 1):
-                break
-            i = k - 1
-        else:
-            i = count
-            count += 1
-        while i > 0 and _ahead(score, g, best_score, best_genre, i - 1):
-            best_score[i] = best_score[i - 1]
-            best_genre[i] = best_genre[i - 1]
-            best_pos[i] = best_pos[i - 1]
-            i -= 1
-        best_score[i] = score
-        best_genre[i] = g
-        best_pos[i] = p
-    return count
-
-
 @njit(cache=True)
 def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, oldest_serial,
-               seen_slot, seen_serial, affinity, mark, best_score, best_genre, best_pos, slates):
-    """User ``user``'s (row r) slate: its k best unseen candidates by A[u, g] b, best first.
+               seen_slot, seen_serial, affinity, mark, pos, depth, head, slates):
+    """User ``user``'s (row r) slate: the k-way merge of its unseen per-genre heads (best first).
 
     Positions p index the candidates sorted by (genre, -b, index) (``order``); ``mark[p] == r`` flags
-    the ones this user was shown before. A remembered show (pool slot s) still names the item in s
-    iff the item was made in the last W rounds, i.e. its serial (round made * C + creator) is at
-    least ``oldest_serial`` = (round - W + 1) C: the NumPy round's serial comparison without reading
-    the pool. The shows of round - W (memory row ``slot``) are all gone and skipped.
-    ``slot_to_pos[s + 1]`` is s's position, or the spare last entry of ``mark`` for an empty memory
-    entry (s = -1) or a slot that holds no candidate.
-
-    The merge of ``CreatorSuggestionWorld._rank`` (k times: the best head of the G lists, ties to the
-    lower genre) takes the first k in the order (score desc, genre asc, position asc). Here the genre
-    of the highest bound A[u, g] b_first (its first item, seen or not) is walked first, then the
-    others in order, each unseen item inserted into a buffer of the k best so far in that order; a
-    genre stops at its first item that is not ahead of the k-th (its later items score no more,
-    A >= 0) and is skipped when its bound is not.
+    the ones this user was shown before. A remembered show still names the item in its pool slot iff
+    the item was made in the last W rounds, i.e. its serial (round made * C + creator) is at least
+    ``oldest_serial`` = (round - W + 1) C (the slot of an item made earlier has been refilled since):
+    the NumPy round's serial comparison without reading the pool. Its shows of round - W (pool row
+    ``slot``, just refilled) are all gone and are skipped.
     """
-    spare = mark.size - 1
     if exclude_seen:
         W, K = seen_slot.shape[1], seen_slot.shape[2]
         for a in range(W):
             if a == slot:
                 continue
             for b in range(K):
-                p = slot_to_pos[seen_slot[user, a, b] + 1]
-                mark[p if seen_serial[user, a, b] >= oldest_serial else spare] = r
-    first = -1
-    first_bound = -np.inf
+                s = seen_slot[user, a, b]
+                if s >= 0 and seen_serial[user, a, b] >= oldest_serial:
+                    p = slot_to_pos[s]
+                    if p >= 0:
+                        mark[p] = r
     for g in range(G):
-        if genre_start[g] < genre_start[g + 1]:
-            bound = affinity[user, g] * sorted_weight[genre_start[g]]
-            if bound > first_bound:
-                first_bound = bound
-                first = g
-    count = 0
-    first = -1
-    if first >= 0:
-        count = _walk_genre(r, first, affinity[user, first], genre_start[first], genre_start[first + 1], k, count,
-                            sorted_weight, mark, best_score, best_genre, best_pos)
-    for g in range(G):
-        start, end = genre_start[g], genre_start[g + 1]
-        if g == first or start == end:
+        depth[g] = 0
+        p = genre_start[g]
+        end = genre_start[g + 1]
+        while p < end and mark[p] == r:
+            p += 1
+        pos[g] = p
+        head[g] = affinity[user, g] * sorted_weight[p] if p < end else -np.inf
+    for j in range(k):
+        best = -np.inf
+        best_g = -1
+        for g in range(G):
+            if head[g] > best:
+                best = head[g]
+                best_g = g
+        if best_g < 0:
+            slates[r, j] = -1
             continue
-        a_g = affinity[user, g]
-        if count == k and not _ahead(a_g * sorted_weight[start], g, best_score, best_genre, k - 1):
-            continue
-        count = _walk_genre(r, g, a_g, start, end, k, count, sorted_weight, mark, best_score, best_genre, best_pos)
-    for j in range(count):
-        slates[r, j] = order[best_pos[j]]
-    for j in range(count, k):
-        slates[r, j] = -1
+        slates[r, j] = order[pos[best_g]]
+        depth[best_g] += 1
+        p = pos[best_g] + 1
+        end = genre_start[best_g + 1]
+        while p < end and mark[p] == r:
+            p += 1
+        pos[best_g] = p
+        head[best_g] = affinity[user, best_g] * sorted_weight[p] if p < end and depth[best_g] < k else -np.inf
 
 
 @njit(cache=True)
 def _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, oldest_serial,
                 seen_slot, seen_serial, affinity, slates):
-    mark = np.full(slot_to_pos.size, -1, dtype=np.int64)
-    best_score = np.empty(k)
-    best_genre = np.empty(k, dtype=np.int64)
-    best_pos = np.empty(k, dtype=np.int64)
+    mark = np.full(order.size, -1, dtype=np.int64)
+    pos = np.empty(G, dtype=np.int64)
+    depth = np.empty(G, dtype=np.int64)
+    head = np.empty(G)
     for r in range(users.size):
         _rank_user(r, users[r], exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                   oldest_serial, seen_slot, seen_serial, affinity, mark, best_score, best_genre, best_pos, slates)
+                   oldest_serial, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
 
 
 @njit(cache=True, parallel=True)
-def _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, oldest_serial,
-                         seen_slot, seen_serial, affinity, slates):
+def _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
+                         oldest_serial, seen_slot, seen_serial, affinity, slates):
     n = users.size
     chunks = 64
     for chunk in prange(chunks):
-        mark = np.full(slot_to_pos.size, -1, dtype=np.int64)
-        best_score = np.empty(k)
-        best_genre = np.empty(k, dtype=np.int64)
-        best_pos = np.empty(k, dtype=np.int64)
+        mark = np.full(order.size, -1, dtype=np.int64)
+        pos = np.empty(G, dtype=np.int64)
+        depth = np.empty(G, dtype=np.int64)
+        head = np.empty(G)
         for r in range(chunk * n // chunks, (chunk + 1) * n // chunks):
             _rank_user(r, users[r], exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                       oldest_serial, seen_slot, seen_serial, affinity, mark, best_score, best_genre, best_pos,
-                       slates)
+                       oldest_serial, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
 
 
 @njit(cache=True)
@@ -350,18 +270,26 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
         affinity = np.ones((U, G))
     else:
         affinity = preferences
+    negated = np.empty(num_cand)
+    for i in range(num_cand):
+        negated[i] = -weight[i]
+    by_weight = np.argsort(negated, kind="mergesort")
     genre_start = np.zeros(G + 1, dtype=np.int64)
     for i in range(num_cand):
         genre_start[cand_genre[i] + 1] += 1
     for g in range(G):
         genre_start[g + 1] += genre_start[g]
+    fill = genre_start[:G].copy()
     order = np.empty(num_cand, dtype=np.int64)
     sorted_weight = np.empty(num_cand)
-    _sort_by_genre_and_weight(cand_genre, weight, genre_start, np.empty(num_cand, dtype=np.int64), np.empty(num_cand),
-                              order, sorted_weight)
-    slot_to_pos = np.full(W * C + 1, W * C, dtype=np.int64)
-    for p in range(num_cand):
-        slot_to_pos[cand_slot[order[p]] + 1] = p
+    slot_to_pos = np.full(W * C, -1, dtype=np.int64)
+    for i in range(num_cand):
+        c = by_weight[i]
+        p = fill[cand_genre[c]]
+        order[p] = c
+        sorted_weight[p] = weight[c]
+        slot_to_pos[cand_slot[c]] = p
+        fill[cand_genre[c]] += 1
 
     slates = np.full((num_users, k), -1, dtype=np.int64)
     flat_serial = item_serial.ravel()
@@ -371,8 +299,8 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
             _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
                                  oldest_serial, seen_slot, seen_serial, affinity, slates)
         else:
-            _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, oldest_serial,
-                        seen_slot, seen_serial, affinity, slates)
+            _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
+                        oldest_serial, seen_slot, seen_serial, affinity, slates)
 
     reward = out_creator[0]
     clicks_of = out_creator[1]
