@@ -307,8 +307,9 @@ class CreatorSuggestionVectorEnv(VectorEnv):
             "user_clicks": out_user,
             "engine": np.full(N, self.engine, dtype=object),
         }
-        for key in list(info):
-            info[f"_{key}"] = np.ones(N, dtype=bool)
+        every = np.ones(N, dtype=bool)
+        every.flags.writeable = False
+        info.update({f"_{key}": every for key in list(info)})
         return totals[:, 0].copy(), terminated, truncated, info
 
     def _reset_info(self, mask: np.ndarray) -> dict[str, Any]:

@@ -29,18 +29,15 @@ __all__ = ["SB3VecEnv", "make_sb3_vec_env"]
 
 def split_infos(info: dict[str, Any], num_envs: int) -> list[dict[str, Any]]:
     """Gymnasium's batched ``info`` (arrays with ``_key`` masks) as one dict per environment."""
+    keys = [key for key in info if not key.startswith("_")]
+    columns = [split_infos(info[key], num_envs) if isinstance(info[key], dict) else list(info[key]) for key in keys]
+    masks = [info.get(f"_{key}") for key in keys]
+    if all(mask is None or mask.all() for mask in masks):
+        return [dict(zip(keys, row)) for row in zip(*columns)] if keys else [{} for _ in range(num_envs)]
     out: list[dict[str, Any]] = [{} for _ in range(num_envs)]
-    for key, value in info.items():
-        if key.startswith("_"):
-            continue
-        mask = info.get(f"_{key}")
-        per_env = split_infos(value, num_envs) if isinstance(value, dict) else list(value)
-        if mask is None or mask.all():
-            for entry, item in zip(out, per_env):
-                entry[key] = item
-        else:
-            for i in np.flatnonzero(mask):
-                out[i][key] = per_env[i]
+    for key, column, mask in zip(keys, columns, masks):
+        for i in range(num_envs) if mask is None else np.flatnonzero(mask):
+            out[i][key] = column[i]
     return out
 
 

@@ -97,6 +97,12 @@ def test_distribution_brute_force_joint():
     assert th.allclose(freq, soft, atol=0.02)
 
 
+def test_sample_never_draws_a_value_of_probability_zero():
+    logits = th.tensor([[[0.0, -float("inf"), 1.0, -float("inf")], [-float("inf")] * 3 + [2.0]]])
+    draws = PerCreatorCategoricalDistribution(4).proba_distribution(logits.expand(50000, -1, -1)).sample()
+    assert set(draws[:, 0].tolist()) == {0, 2} and set(draws[:, 1].tolist()) == {3}
+
+
 # ---------------------------------------------------------------------------------------------------
 # policy
 # ---------------------------------------------------------------------------------------------------
