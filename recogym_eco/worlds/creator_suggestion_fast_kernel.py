@@ -197,7 +197,7 @@ def _mf_steps(imp_user, imp_slot, imp_genre, imp_y, num_creators, user_vec, genr
     inv_genre, genres = _inverse_counts(imp_genre, G)
     inv_creator, creators = _inverse_counts(imp_slot % C, C)
     inv_item, items = _inverse_counts(imp_slot, S)
-    vec, gp = np.empty((n, d)), np.empty((n, d))
+    vec = np.empty((n, d))
     g = np.empty(n)
     g_user, g_genre, g_creator, g_item = np.zeros((U, d)), np.zeros((G, d)), np.zeros((C, d)), np.zeros((S, d))
     g_gbias, g_ibias = np.zeros(G), np.zeros(S)
@@ -210,24 +210,20 @@ def _mf_steps(imp_user, imp_slot, imp_genre, imp_y, num_creators, user_vec, genr
                 v = genre_vec[gen, e] + creator_vec[c, e] + item_vec[s, e]
                 vec[t, e] = v
                 z += user_vec[u, e] * v
-            gt = 0.5 * (1.0 + math.tanh(0.5 * z)) - imp_y[t]
-            g[t] = gt
-            for e in range(d):
-                gp[t, e] = gt * user_vec[u, e]
-                vec[t, e] = gt * vec[t, e]
+            g[t] = 0.5 * (1.0 + math.tanh(0.5 * z)) - imp_y[t]
         for t in range(n):
             u, s, gen = imp_user[t], imp_slot[t], imp_genre[t]
             c = s % C
+            gt = g[t]
             for e in range(d):
-                g_user[u, e] += vec[t, e]
+                g_user[u, e] += gt * vec[t, e]
             for e in range(d):
-                g_genre[gen, e] += gp[t, e]
-            for e in range(d):
-                g_creator[c, e] += gp[t, e]
-            for e in range(d):
-                g_item[s, e] += gp[t, e]
-            g_gbias[gen] += g[t]
-            g_ibias[s] += g[t]
+                gp = gt * user_vec[u, e]
+                g_genre[gen, e] += gp
+                g_creator[c, e] += gp
+                g_item[s, e] += gp
+            g_gbias[gen] += gt
+            g_ibias[s] += gt
         _apply(user_vec, g_user, users, inv_user, lr, reg)
         _apply(genre_vec, g_genre, genres, inv_genre, lr, reg)
         _apply(creator_vec, g_creator, creators, inv_creator, lr, reg)
