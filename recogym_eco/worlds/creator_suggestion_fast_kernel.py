@@ -177,7 +177,8 @@ def _rank_rows(r0, r1, users, k, user_vec, vectors_t, cand_bias, cand_serial, ca
 def _rank_rows_parallel(users, k, user_vec, vectors_t, cand_bias, cand_serial, cand_of_slot, seen_slot, seen_serial,
                         flat_serial, slot, exclude_seen, slates):
     n, chunks = users.size, 64
-    for chunk in prange(chunks):
+    for chunk_index in prange(chunks):
+        chunk = np.int64(chunk_index)
         _rank_rows(chunk * n // chunks, (chunk + 1) * n // chunks, users, k, user_vec, vectors_t, cand_bias,
                    cand_serial, cand_of_slot, seen_slot, seen_serial, flat_serial, slot, exclude_seen, slates)
 
@@ -341,8 +342,8 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
             _rank_rows_parallel(users, k, user_vec, vectors_t, cand_bias, cand_serial, cand_of_slot, seen_slot,
                                 seen_serial, flat_serial, slot, exclude_seen, slates)
         else:
-            _rank_rows(0, num_users, users, k, user_vec, vectors_t, cand_bias, cand_serial, cand_of_slot, seen_slot,
-                       seen_serial, flat_serial, slot, exclude_seen, slates)
+            _rank_rows(np.int64(0), np.int64(num_users), users, k, user_vec, vectors_t, cand_bias, cand_serial,
+                       cand_of_slot, seen_slot, seen_serial, flat_serial, slot, exclude_seen, slates)
 
     reward, clicks_of, exposure = out_creator[0], out_creator[1], out_creator[2]
     reward[:] = 0.0
@@ -494,4 +495,4 @@ def step_worlds_parallel(stepping, *args):
     """:func:`step_worlds` with the worlds spread over threads."""
     for w in prange(stepping.size):
         if stepping[w]:
-            _step_world_of_batch(w, *args)
+            _step_world_of_batch(np.int64(w), *args)

@@ -132,7 +132,8 @@ def _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, 
                          oldest_serial, seen_slot, seen_serial, affinity, slates):
     n = users.size
     chunks = 64
-    for chunk in prange(chunks):
+    for chunk_index in prange(chunks):
+        chunk = np.int64(chunk_index)
         mark = np.full(order.size, -1, dtype=np.int64)
         pos = np.empty(G, dtype=np.int64)
         depth = np.empty(G, dtype=np.int64)
@@ -170,7 +171,7 @@ def _forget_row(seen_slot, slot, u0, u1):
 @njit(cache=True)
 def _show_and_click(users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias, slot,
                     seen_slot, seen_serial, clicked, out_user):
-    _forget_row(seen_slot, slot, 0, seen_slot.shape[0])
+    _forget_row(seen_slot, slot, np.int64(0), np.int64(seen_slot.shape[0]))
     for r in range(users.size):
         _show_user(r, users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias, slot,
                    seen_slot, seen_serial, clicked, out_user)
@@ -180,9 +181,11 @@ def _show_and_click(users, slates, draws, cand_slot, flat_serial, flat_genre, fl
 def _show_and_click_parallel(users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences,
                              bias, slot, seen_slot, seen_serial, clicked, out_user):
     U, n, chunks = seen_slot.shape[0], users.size, 64
-    for chunk in prange(chunks):
+    for chunk_index in prange(chunks):
+        chunk = np.int64(chunk_index)
         _forget_row(seen_slot, slot, chunk * U // chunks, (chunk + 1) * U // chunks)
-    for chunk in prange(chunks):
+    for chunk_index in prange(chunks):
+        chunk = np.int64(chunk_index)
         for r in range(chunk * n // chunks, (chunk + 1) * n // chunks):
             _show_user(r, users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias,
                        slot, seen_slot, seen_serial, clicked, out_user)
@@ -435,7 +438,8 @@ def step_worlds(stepping, *args):
 
 @njit(cache=True, parallel=True)
 def step_worlds_parallel(stepping, *args):
-    """:func:`step_worlds` with the worlds spread over threads."""
+    """:func:`step_worlds` with the worlds spread over threads (``prange``'s index is unsigned: cast, so
+    that the serial and the parallel batch compile the one signature of ``_step_world_of_batch``)."""
     for w in prange(stepping.size):
         if stepping[w]:
-            _step_world_of_batch(w, *args)
+            _step_world_of_batch(np.int64(w), *args)
