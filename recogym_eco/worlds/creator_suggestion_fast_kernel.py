@@ -39,7 +39,7 @@ import numpy as np
 from numba import njit, prange
 
 from recogym_eco.components.pcg64_kernels import next_double
-from recogym_eco.worlds.creator_suggestion_kernel import TRUST_CLICKS, TRUST_RELATIVE
+from recogym_eco.worlds.creator_suggestion_kernel import draw_activity_and_follow, place_items, settle_creators
 
 
 @njit(cache=True)
@@ -278,29 +278,12 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
     d = user_vec.shape[1]
     active, followed, ignored, departed = out_flags[0], out_flags[1], out_flags[2], out_flags[3]
     follow = np.empty(C, dtype=np.bool_)
-    for c in range(C):
-        out_creator[3, c] = 1.0 if present[c] else 0.0
-        draw = next_double(words)
-        active[c] = present[c] and draw < creator_activity[c]
-    for c in range(C):
-        draw = next_double(words)
-        follow[c] = suggestions[c] > 0 and draw < trust[c]
+    draw_activity_and_follow(words, suggestions, present, creator_activity, trust, out_creator[3], active, follow)
     fallback = np.empty(C, dtype=np.int64)
     _feedback_genres(words, made, value, platform_clicks, fb_temperature, fb_explore, fb_imitation, fallback)
     made_genre = out_made_genre
-    for c in range(C):
-        g = suggestions[c] - 1 if follow[c] else fallback[c]
-        made_genre[c] = g if active[c] else -1
-        followed[c] = active[c] and suggestions[c] > 0 and follow[c]
-        ignored[c] = active[c] and suggestions[c] > 0 and not follow[c]
-
-    slot = round_index % W
-    for c in range(C):
-        item_genre[slot, c] = made_genre[c]
-        item_serial[slot, c] = round_index * C + c
-        item_quality[slot, c] = skill[c, max(made_genre[c], 0)] if active[c] else 0.0
-        item_clicks[slot, c] = 0.0
-        item_impressions[slot, c] = 0.0
+    slot = place_items(suggestions, follow, fallback, active, skill, round_index, made_genre, followed, ignored,
+                       item_genre, item_serial, item_quality, item_clicks, item_impressions)
     flat_serial = item_serial.ravel()
     for s in range(W * C):
         if mf_serial[s] != flat_serial[s]:
@@ -405,57 +388,16 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
     for c in range(C):
         if active[c]:
             g = made_genre[c]
-            made[c, g] += 1
             value[c, g] = value[c, g] + fb_lr * (genre_reward[c, g] - value[c, g])
-        for g in range(G):
-            feedback[c, g] += genre_reward[c, g]
     for g in range(G):
         total = 0.0
         for c in range(C):
             total += raw_clicks[c, g]
         platform_clicks[g] = total
-    if growth > 0 or decay > 0:
-        for c in range(C):
-            for g in range(G):
-                s = skill[c, g]
-                if active[c] and made_genre[c] == g:
-                    skill[c, g] = s + growth * (1.0 - s)
-                else:
-                    skill[c, g] = s - decay * (s - base_skill[c, g])
-    for c in range(C):
-        if followed[c]:
-            if trust_mode == TRUST_CLICKS:
-                step = trust_lr if reward[c] > previous_reward[c] else -trust_lr
-                trust[c] = min(max(trust[c] + step, 0.0), 1.0)
-            elif trust_mode == TRUST_RELATIVE:
-                step = trust_lr * (reward[c] - usual_reward[c]) / (usual_reward[c] + 1.0)
-                trust[c] = min(max(trust[c] + step, 0.0), 1.0)
-        if active[c]:
-            usual_reward[c] = usual_reward[c] + usual_rate * (reward[c] - usual_reward[c])
-            previous_reward[c] = reward[c]
-        if clicks_of[c] > 0:
-            no_click_streak[c] = 0
-        elif active[c]:
-            no_click_streak[c] += 1
-        departed[c] = present[c] and no_click_streak[c] >= churn_patience
-        if departed[c]:
-            present[c] = False
-        if followed[c]:
-            follows[c] += 1
-        if ignored[c]:
-            ignores[c] += 1
-    for g in range(G):
-        total = 0.0
-        for c in range(C):
-            click_log[c, g] += raw_clicks[c, g]
-            total += raw_clicks[c, g]
-        genre_click_log[slot, g] = total
-        out_genre_counts[g] = 0
-    for c in range(C):
-        if active[c]:
-            out_genre_counts[made_genre[c]] += 1
-    for g in range(G):
-        genre_supply_log[slot, g] = out_genre_counts[g]
+    settle_creators(slot, made_genre, reward, clicks_of, genre_reward, raw_clicks, active, followed, ignored,
+                    departed, present, made, feedback, skill, base_skill, trust, previous_reward, usual_reward,
+                    no_click_streak, follows, ignores, click_log, genre_click_log, genre_supply_log,
+                    out_genre_counts, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience)
     return total_clicks, num_users
 
 
@@ -492,7 +434,8 @@ def step_worlds(stepping, *args):
 
 @njit(cache=True, parallel=True)
 def step_worlds_parallel(stepping, *args):
-    """:func:`step_worlds` with the worlds spread over threads."""
+    """:func:`step_worlds` with the worlds spread over threads (the unsigned ``prange`` index cast, so
+    that one signature of ``_step_world_of_batch`` serves both)."""
     for w in prange(stepping.size):
         if stepping[w]:
             _step_world_of_batch(np.int64(w), *args)

@@ -192,6 +192,100 @@ def _show_and_click_parallel(users, slates, draws, cand_slot, flat_serial, flat_
 
 
 @njit(cache=True)
+def draw_activity_and_follow(words, suggestions, present, creator_activity, trust, on_platform, active, follow):
+    """Step 2's first draws, in the NumPy round's order: ``random(C)`` activity (a present creator is
+    active if u < p_c), then ``random(C)`` follow (a suggested creator follows if u < d_c)."""
+    for c in range(present.size):
+        on_platform[c] = 1.0 if present[c] else 0.0
+        draw = next_double(words)
+        active[c] = present[c] and draw < creator_activity[c]
+    for c in range(present.size):
+        draw = next_double(words)
+        follow[c] = suggestions[c] > 0 and draw < trust[c]
+
+
+@njit(cache=True)
+def place_items(suggestions, follow, fallback, active, skill, round_index, made_genre, followed, ignored, item_genre,
+                item_serial, item_quality, item_clicks, item_impressions):
+    """What every creator makes (the suggestion if it follows, else its model's genre; -1 if idle) and
+    the new items in pool row ``round mod W`` (serial round C + c, quality = skill in the genre);
+    returns that row."""
+    C = made_genre.size
+    for c in range(C):
+        g = suggestions[c] - 1 if follow[c] else fallback[c]
+        made_genre[c] = g if active[c] else -1
+        followed[c] = active[c] and suggestions[c] > 0 and follow[c]
+        ignored[c] = active[c] and suggestions[c] > 0 and not follow[c]
+    slot = round_index % item_genre.shape[0]
+    for c in range(C):
+        item_genre[slot, c] = made_genre[c]
+        item_serial[slot, c] = round_index * C + c
+        item_quality[slot, c] = skill[c, max(made_genre[c], 0)] if active[c] else 0.0
+        item_clicks[slot, c] = 0.0
+        item_impressions[slot, c] = 0.0
+    return slot
+
+
+@njit(cache=True)
+def settle_creators(slot, made_genre, reward, clicks_of, genre_reward, raw_clicks, active, followed, ignored,
+                    departed, present, made, feedback, skill, base_skill, trust, previous_reward, usual_reward,
+                    no_click_streak, follows, ignores, click_log, genre_click_log, genre_supply_log,
+                    out_genre_counts, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience):
+    """Step 5-6 after the clicks, in the NumPy round's order: histories and feedback, skill practice
+    and decay, trust (``clicks``: +-lr on beating the last reward; ``relative``: lr (r - u) / (u + 1)),
+    usual and last reward, the no-click streak and churn, follow counts, the platform's click and
+    supply logs (row ``slot``) and the round's genre counts."""
+    C, G = made.shape
+    for c in range(C):
+        if active[c]:
+            made[c, made_genre[c]] += 1
+        for g in range(G):
+            feedback[c, g] += genre_reward[c, g]
+    if growth > 0 or decay > 0:
+        for c in range(C):
+            for g in range(G):
+                s = skill[c, g]
+                if active[c] and made_genre[c] == g:
+                    skill[c, g] = s + growth * (1.0 - s)
+                else:
+                    skill[c, g] = s - decay * (s - base_skill[c, g])
+    for c in range(C):
+        if followed[c]:
+            if trust_mode == TRUST_CLICKS:
+                step = trust_lr if reward[c] > previous_reward[c] else -trust_lr
+                trust[c] = min(max(trust[c] + step, 0.0), 1.0)
+            elif trust_mode == TRUST_RELATIVE:
+                step = trust_lr * (reward[c] - usual_reward[c]) / (usual_reward[c] + 1.0)
+                trust[c] = min(max(trust[c] + step, 0.0), 1.0)
+        if active[c]:
+            usual_reward[c] = usual_reward[c] + usual_rate * (reward[c] - usual_reward[c])
+            previous_reward[c] = reward[c]
+        if clicks_of[c] > 0:
+            no_click_streak[c] = 0
+        elif active[c]:
+            no_click_streak[c] += 1
+        departed[c] = present[c] and no_click_streak[c] >= churn_patience
+        if departed[c]:
+            present[c] = False
+        if followed[c]:
+            follows[c] += 1
+        if ignored[c]:
+            ignores[c] += 1
+    for g in range(G):
+        total = 0.0
+        for c in range(C):
+            click_log[c, g] += raw_clicks[c, g]
+            total += raw_clicks[c, g]
+        genre_click_log[slot, g] = total
+        out_genre_counts[g] = 0
+    for c in range(C):
+        if active[c]:
+            out_genre_counts[made_genre[c]] += 1
+    for g in range(G):
+        genre_supply_log[slot, g] = out_genre_counts[g]
+
+
+@njit(cache=True)
 def step_world(words, suggestions, present, creator_activity, trust, skill, base_skill, made, feedback,
                no_click_streak, previous_reward, usual_reward, follows, ignores, click_log,
                genre_click_log, genre_supply_log, item_genre, item_serial, item_quality, item_clicks,
@@ -214,29 +308,12 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
     ignored = out_flags[2]
     departed = out_flags[3]
     follow = np.empty(C, dtype=np.bool_)
-    for c in range(C):
-        out_creator[3, c] = 1.0 if present[c] else 0.0
-        draw = next_double(words)
-        active[c] = present[c] and draw < creator_activity[c]
-    for c in range(C):
-        draw = next_double(words)
-        follow[c] = suggestions[c] > 0 and draw < trust[c]
+    draw_activity_and_follow(words, suggestions, present, creator_activity, trust, out_creator[3], active, follow)
     fallback = np.empty(C, dtype=np.int64)
     _fallback_genres(words, made, feedback, model, fallback)
     made_genre = out_made_genre
-    for c in range(C):
-        g = suggestions[c] - 1 if follow[c] else fallback[c]
-        made_genre[c] = g if active[c] else -1
-        followed[c] = active[c] and suggestions[c] > 0 and follow[c]
-        ignored[c] = active[c] and suggestions[c] > 0 and not follow[c]
-
-    slot = round_index % W
-    for c in range(C):
-        item_genre[slot, c] = made_genre[c]
-        item_serial[slot, c] = round_index * C + c
-        item_quality[slot, c] = skill[c, max(made_genre[c], 0)] if active[c] else 0.0
-        item_clicks[slot, c] = 0.0
-        item_impressions[slot, c] = 0.0
+    slot = place_items(suggestions, follow, fallback, active, skill, round_index, made_genre, followed, ignored,
+                       item_genre, item_serial, item_quality, item_clicks, item_impressions)
     num_cand = 0
     for a in range(W):
         for c in range(C):
@@ -354,53 +431,10 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
         flat_clicks[s] += new_clicks[s]
         flat_impressions[s] += new_impressions[s]
 
-    for c in range(C):
-        if active[c]:
-            made[c, made_genre[c]] += 1
-        for g in range(G):
-            feedback[c, g] += genre_reward[c, g]
-    if growth > 0 or decay > 0:
-        for c in range(C):
-            for g in range(G):
-                s = skill[c, g]
-                if active[c] and made_genre[c] == g:
-                    skill[c, g] = s + growth * (1.0 - s)
-                else:
-                    skill[c, g] = s - decay * (s - base_skill[c, g])
-    for c in range(C):
-        if followed[c]:
-            if trust_mode == TRUST_CLICKS:
-                step = trust_lr if reward[c] > previous_reward[c] else -trust_lr
-                trust[c] = min(max(trust[c] + step, 0.0), 1.0)
-            elif trust_mode == TRUST_RELATIVE:
-                step = trust_lr * (reward[c] - usual_reward[c]) / (usual_reward[c] + 1.0)
-                trust[c] = min(max(trust[c] + step, 0.0), 1.0)
-        if active[c]:
-            usual_reward[c] = usual_reward[c] + usual_rate * (reward[c] - usual_reward[c])
-            previous_reward[c] = reward[c]
-        if clicks_of[c] > 0:
-            no_click_streak[c] = 0
-        elif active[c]:
-            no_click_streak[c] += 1
-        departed[c] = present[c] and no_click_streak[c] >= churn_patience
-        if departed[c]:
-            present[c] = False
-        if followed[c]:
-            follows[c] += 1
-        if ignored[c]:
-            ignores[c] += 1
-    for g in range(G):
-        total = 0.0
-        for c in range(C):
-            click_log[c, g] += raw_clicks[c, g]
-            total += raw_clicks[c, g]
-        genre_click_log[slot, g] = total
-        out_genre_counts[g] = 0
-    for c in range(C):
-        if active[c]:
-            out_genre_counts[made_genre[c]] += 1
-    for g in range(G):
-        genre_supply_log[slot, g] = out_genre_counts[g]
+    settle_creators(slot, made_genre, reward, clicks_of, genre_reward, raw_clicks, active, followed, ignored,
+                    departed, present, made, feedback, skill, base_skill, trust, previous_reward, usual_reward,
+                    no_click_streak, follows, ignores, click_log, genre_click_log, genre_supply_log,
+                    out_genre_counts, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience)
     return total_clicks, num_users
 
 
