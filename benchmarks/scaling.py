@@ -231,7 +231,7 @@ def figures(users: list[dict], creators: list[dict], batched: list[dict], out: P
     paths.append(out / "scaling_world.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(8.5, 4))
     for env_id in sorted({r["env_id"] for r in batched}):
         rows = [r for r in batched if r["env_id"] == env_id]
         name = env_id.split("/")[1].replace(" (engine=fast)", " fast")
@@ -241,7 +241,7 @@ def figures(users: list[dict], creators: list[dict], batched: list[dict], out: P
     ax.set_xlabel("num_envs (paper scale: 50 creators, 100 users)")
     ax.set_ylabel("world-steps per second")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     paths.append(out / "scaling_batched.png")
     fig.savefig(paths[-1], dpi=110)
