@@ -22,10 +22,14 @@ from recogym_eco.registry import ENVIRONMENTS
 
 ROWS = {row.gym_id: row for row in ENVIRONMENTS}
 GAMES = {gid: row for gid, row in ROWS.items() if row.pettingzoo_module is not None}
+ENGINES = {"recogym_eco/CreatorSuggestion-v1": [{"engine": "fast"}]}
+"""Options that swap the engine playing an id's rounds: each is checked like a row of its own."""
+VARIANTS = [pytest.param(gid, {}, id=gid) for gid in ROWS] + [
+    pytest.param(gid, extra, id=f"{gid}-{extra['engine']}") for gid, extras in ENGINES.items() for extra in extras]
 
 
 def make(gym_id: str, **extra) -> gym.Env:
-    return gym.make(gym_id, disable_env_checker=True, **ROWS[gym_id].test_kwargs, **extra)
+    return gym.make(gym_id, disable_env_checker=True, **{**ROWS[gym_id].test_kwargs, **extra})
 
 
 def assert_same(a, b) -> None:
@@ -65,39 +69,39 @@ def test_registry_is_what_gymnasium_and_pettingzoo_know():
             assert row.game_id in pettingzoo.parallel_registry and row.game_id in pettingzoo.aec_registry
 
 
-@pytest.mark.parametrize("gym_id", ROWS)
-def test_gymnasium_and_sb3_check_env(gym_id):
+@pytest.mark.parametrize("gym_id, extra", VARIANTS)
+def test_gymnasium_and_sb3_check_env(gym_id, extra):
     from gymnasium.utils.env_checker import check_env
     from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        check_env(make(gym_id).unwrapped, skip_render_check=False)
-        sb3_check_env(make(gym_id), warn=False)
+        check_env(make(gym_id, **extra).unwrapped, skip_render_check=False)
+        sb3_check_env(make(gym_id, **extra), warn=False)
 
 
-@pytest.mark.parametrize("gym_id", ROWS)
-def test_full_episode_is_determined_by_the_seed(gym_id):
+@pytest.mark.parametrize("gym_id, extra", VARIANTS)
+def test_full_episode_is_determined_by_the_seed(gym_id, extra):
     runs = []
     for _ in range(2):
-        env = make(gym_id)
+        env = make(gym_id, **extra)
         runs.append([env.reset(seed=123)] + rollout(env, 10_000, seed=5))
     assert_same(runs[0], runs[1])
 
 
 @pytest.mark.parametrize("how", ["deepcopy", "pickle"])
-@pytest.mark.parametrize("gym_id", ROWS)
-def test_mid_episode_copy_continues_like_the_original(gym_id, how):
-    env = make(gym_id)
+@pytest.mark.parametrize("gym_id, extra", VARIANTS)
+def test_mid_episode_copy_continues_like_the_original(gym_id, extra, how):
+    env = make(gym_id, **extra)
     env.reset(seed=7)
     rollout(env, 2, seed=1)
     twin = copy.deepcopy(env) if how == "deepcopy" else pickle.loads(pickle.dumps(env))
     assert_same(rollout(env, 10_000, seed=2), rollout(twin, 10_000, seed=2))
 
 
-@pytest.mark.parametrize("gym_id", ROWS)
-def test_reset_and_step_info_have_the_same_keys(gym_id):
-    env = make(gym_id)
+@pytest.mark.parametrize("gym_id, extra", VARIANTS)
+def test_reset_and_step_info_have_the_same_keys(gym_id, extra):
+    env = make(gym_id, **extra)
     _, info = env.reset(seed=0)
     step_info = env.step(env.action_space.sample())[4]
     assert set(info) == set(step_info)
