@@ -27,8 +27,8 @@ creators and the MF loop keeps it there), so the rule is part of the model. Dot 
 order of the embedding axis and ``exp``/``tanh`` are libm's. With the same state and no tied scores
 one round gives the NumPy round's slates, clicks and draws, and its state to rounding (tested); over
 an episode the two engines are two realisations of the same world (their episode statistics are
-compared in the tests). The trajectory is fixed by the seed and is the same in the single and the
-batched face.
+compared in the tests). The trajectory is fixed by the seed (on another machine libm's ``exp``/``tanh``
+may round differently) and is the same in the single and the batched face.
 """
 
 from __future__ import annotations
