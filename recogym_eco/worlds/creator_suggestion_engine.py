@@ -9,9 +9,10 @@
   naming the reason;
 * ``"fast"``: ``"compiled"`` where it applies; elsewhere, for the v1 defaults (feedback creators and
   the MF recommender), the numba round of :mod:`recogym_eco.worlds.creator_suggestion_fast_kernel`:
-  the same world and draw order, but **not** the NumPy round's bits (ties in the ranking go to the
-  lower candidate index, its own rounding), so an episode is another realisation of the same world,
-  fixed by the seed on every machine; elsewhere ``"numpy"`` with an ``EngineFallbackWarning``;
+  the same world and draw order, but **not** the NumPy round's bits (ties in the ranking broken
+  uniformly at random by a hash of item and user, its own rounding), so an episode is another
+  realisation of the same world, fixed by the seed; elsewhere ``"numpy"`` with an
+  ``EngineFallbackWarning``;
 * ``"auto"`` (default): ``"compiled"`` where it applies, else ``"numpy"`` silently.
 
 A round whose ranking lever is in use (an installed ranker) or whose creators are driven by the
