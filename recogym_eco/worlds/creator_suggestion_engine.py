@@ -160,18 +160,19 @@ def play_round(world: Any, suggestions: np.ndarray, engine: str) -> dict[str, An
            np.zeros(G, dtype=np.int64))
     words = get_words(world.rng)
     state = [getattr(world, name) for name in STATE_FIELDS]
+    threads = U >= PARALLEL_USERS
     if engine == "fast":
-        from recogym_eco.worlds.creator_suggestion_fast_kernel import step_world
+        from recogym_eco.worlds import creator_suggestion_fast_kernel as kernels
 
         creators = world.creator_model
         creators.value, creators.clicked = creators.value.copy(), creators.clicked.copy()
-        clicks, users = step_world(words, suggestions, *state, *plugin_arrays(world), world._bias, world.round_index,
-                                   *fast_settings(world), U >= PARALLEL_USERS, *out)
+        arguments = (*state, *plugin_arrays(world), world._bias, world.round_index, *fast_settings(world))
     else:
-        from recogym_eco.worlds.creator_suggestion_kernel import step_world
+        from recogym_eco.worlds import creator_suggestion_kernel as kernels
 
-        clicks, users = step_world(words, suggestions, *state, world._bias, world.round_index, *kernel_settings(world),
-                                   U >= PARALLEL_USERS, *out)
+        arguments = (*state, world._bias, world.round_index, *kernel_settings(world))
+    kernel = kernels.step_world_threads if threads else kernels.step_world
+    clicks, users = kernel(words, suggestions, *arguments, threads, *out)
     set_words(world.rng, words)
     out_creator, out_user, made_genre, flags, genre_counts = out
     return {"reward": out_creator[0], "clicks": out_creator[1], "exposure": out_creator[2].astype(np.int64),

@@ -39,7 +39,8 @@ import numpy as np
 from numba import njit, prange
 
 from recogym_eco.components.pcg64_kernels import next_double
-from recogym_eco.worlds.creator_suggestion_kernel import draw_activity_and_follow, place_items, settle_creators
+from recogym_eco.worlds.creator_suggestion_kernel import draw_activity_and_follow, named_copy, place_items, \
+    settle_creators
 
 
 @njit(cache=True)
@@ -173,16 +174,6 @@ def _rank_rows(r0, r1, users, k, user_vec, vectors_t, cand_bias, cand_serial, ca
                    slot, exclude_seen, best_score, best_key, slates)
 
 
-@njit(cache=True, parallel=True)
-def _rank_rows_parallel(users, k, user_vec, vectors_t, cand_bias, cand_serial, cand_of_slot, seen_slot, seen_serial,
-                        flat_serial, slot, exclude_seen, slates):
-    n, chunks = users.size, 64
-    for chunk_index in prange(chunks):
-        chunk = np.int64(chunk_index)
-        _rank_rows(chunk * n // chunks, (chunk + 1) * n // chunks, users, k, user_vec, vectors_t, cand_bias,
-                   cand_serial, cand_of_slot, seen_slot, seen_serial, flat_serial, slot, exclude_seen, slates)
-
-
 @njit(cache=True)
 def _mf_steps(imp_user, imp_slot, imp_genre, imp_y, num_creators, user_vec, genre_vec, creator_vec, item_vec,
               genre_bias, item_bias, lr, steps, reg):
@@ -260,8 +251,7 @@ def _apply(param, grad_sum, rows, inverse_count, lr, reg):
             grad_sum[x, e] = 0.0
 
 
-@njit(cache=True)
-def step_world(words, suggestions, present, creator_activity, trust, skill, base_skill, made, feedback,
+def _round(words, suggestions, present, creator_activity, trust, skill, base_skill, made, feedback,
                no_click_streak, previous_reward, usual_reward, follows, ignores, click_log,
                genre_click_log, genre_supply_log, item_genre, item_serial, item_quality, item_clicks,
                item_impressions, seen_slot, seen_serial, preferences, user_activity, reward_weights,
@@ -321,12 +311,12 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
     users = user_buf[:num_users]
     slates = np.full((num_users, k), -1, dtype=np.int64)
     if num_cand > 0:
-        if parallel_users:
-            _rank_rows_parallel(users, k, user_vec, vectors_t, cand_bias, cand_serial, cand_of_slot, seen_slot,
-                                seen_serial, flat_serial, slot, exclude_seen, slates)
-        else:
-            _rank_rows(np.int64(0), np.int64(num_users), users, k, user_vec, vectors_t, cand_bias, cand_serial,
-                       cand_of_slot, seen_slot, seen_serial, flat_serial, slot, exclude_seen, slates)
+        chunks = 64 if parallel_users else 1
+        for chunk_index in prange(chunks):
+            chunk = np.int64(chunk_index)
+            _rank_rows(chunk * num_users // chunks, (chunk + 1) * num_users // chunks, users, k, user_vec, vectors_t,
+                       cand_bias, cand_serial, cand_of_slot, seen_slot, seen_serial, flat_serial, slot, exclude_seen,
+                       slates)
 
     reward, clicks_of, exposure = out_creator[0], out_creator[1], out_creator[2]
     reward[:] = 0.0
@@ -399,6 +389,13 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
                     no_click_streak, follows, ignores, click_log, genre_click_log, genre_supply_log,
                     out_genre_counts, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience)
     return total_clicks, num_users
+
+
+step_world = njit(cache=True)(named_copy(_round, "step_world"))
+"""The fast round, users one after another: the one the batches call."""
+step_world_threads = njit(cache=True, parallel=True)(named_copy(_round, "step_world_threads"))
+"""The fast round with users on numba's threads: a single world's entry only (see
+:data:`recogym_eco.worlds.creator_suggestion_kernel.step_world_threads` for why)."""
 
 
 @njit(cache=True)

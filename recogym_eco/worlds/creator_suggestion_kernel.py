@@ -23,6 +23,9 @@ of the G lists merged k times, ties to the lower genre.
 
 from __future__ import annotations
 
+import types
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
 
@@ -116,34 +119,6 @@ def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_st
 
 
 @njit(cache=True)
-def _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, oldest_serial,
-                seen_slot, seen_serial, affinity, slates):
-    mark = np.full(order.size, -1, dtype=np.int64)
-    pos = np.empty(G, dtype=np.int64)
-    depth = np.empty(G, dtype=np.int64)
-    head = np.empty(G)
-    for r in range(users.size):
-        _rank_user(r, users[r], exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                   oldest_serial, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
-
-
-@njit(cache=True, parallel=True)
-def _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                         oldest_serial, seen_slot, seen_serial, affinity, slates):
-    n = users.size
-    chunks = 64
-    for chunk_index in prange(chunks):
-        chunk = np.int64(chunk_index)
-        mark = np.full(order.size, -1, dtype=np.int64)
-        pos = np.empty(G, dtype=np.int64)
-        depth = np.empty(G, dtype=np.int64)
-        head = np.empty(G)
-        for r in range(chunk * n // chunks, (chunk + 1) * n // chunks):
-            _rank_user(r, users[r], exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                       oldest_serial, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
-
-
-@njit(cache=True)
 def _show_user(r, users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias, slot,
                seen_slot, seen_serial, clicked, out_user):
     """Row r's slate enters its user's memory (pool row ``slot``) and its clicks are drawn:
@@ -166,29 +141,6 @@ def _forget_row(seen_slot, slot, u0, u1):
     for u in range(u0, u1):
         for j in range(seen_slot.shape[2]):
             seen_slot[u, slot, j] = -1
-
-
-@njit(cache=True)
-def _show_and_click(users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias, slot,
-                    seen_slot, seen_serial, clicked, out_user):
-    _forget_row(seen_slot, slot, np.int64(0), np.int64(seen_slot.shape[0]))
-    for r in range(users.size):
-        _show_user(r, users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias, slot,
-                   seen_slot, seen_serial, clicked, out_user)
-
-
-@njit(cache=True, parallel=True)
-def _show_and_click_parallel(users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences,
-                             bias, slot, seen_slot, seen_serial, clicked, out_user):
-    U, n, chunks = seen_slot.shape[0], users.size, 64
-    for chunk_index in prange(chunks):
-        chunk = np.int64(chunk_index)
-        _forget_row(seen_slot, slot, chunk * U // chunks, (chunk + 1) * U // chunks)
-    for chunk_index in prange(chunks):
-        chunk = np.int64(chunk_index)
-        for r in range(chunk * n // chunks, (chunk + 1) * n // chunks):
-            _show_user(r, users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias,
-                       slot, seen_slot, seen_serial, clicked, out_user)
 
 
 @njit(cache=True)
@@ -285,8 +237,7 @@ def settle_creators(slot, made_genre, reward, clicks_of, genre_reward, raw_click
         genre_supply_log[slot, g] = out_genre_counts[g]
 
 
-@njit(cache=True)
-def step_world(words, suggestions, present, creator_activity, trust, skill, base_skill, made, feedback,
+def _round(words, suggestions, present, creator_activity, trust, skill, base_skill, made, feedback,
                no_click_streak, previous_reward, usual_reward, follows, ignores, click_log,
                genre_click_log, genre_supply_log, item_genre, item_serial, item_quality, item_clicks,
                item_impressions, seen_slot, seen_serial, preferences, user_activity, reward_weights, bias,
@@ -336,6 +287,7 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
             user_buf[num_users] = u
             num_users += 1
     users = user_buf[:num_users]
+    chunks = 64 if parallel_users else 1
     flat_quality = item_quality.ravel()
     weight = np.empty(num_cand)
     for i in range(num_cand):
@@ -375,12 +327,15 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
     flat_serial = item_serial.ravel()
     if num_cand > 0:
         oldest_serial = (round_index - W + 1) * C
-        if parallel_users:
-            _rank_users_parallel(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                                 oldest_serial, seen_slot, seen_serial, affinity, slates)
-        else:
-            _rank_users(users, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                        oldest_serial, seen_slot, seen_serial, affinity, slates)
+        for chunk_index in prange(chunks):
+            chunk = np.int64(chunk_index)
+            mark = np.full(order.size, -1, dtype=np.int64)
+            pos = np.empty(G, dtype=np.int64)
+            depth = np.empty(G, dtype=np.int64)
+            head = np.empty(G)
+            for r in range(chunk * num_users // chunks, (chunk + 1) * num_users // chunks):
+                _rank_user(r, users[r], exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
+                           oldest_serial, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
 
     reward = out_creator[0]
     clicks_of = out_creator[1]
@@ -402,12 +357,14 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
         for j in range(k):
             draws[r, j] = next_double(words)
     clicked = np.zeros((num_users, k), dtype=np.bool_)
-    if parallel_users:
-        _show_and_click_parallel(users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences,
-                                 bias, slot, seen_slot, seen_serial, clicked, out_user)
-    else:
-        _show_and_click(users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias,
-                        slot, seen_slot, seen_serial, clicked, out_user)
+    for chunk_index in prange(chunks):
+        chunk = np.int64(chunk_index)
+        _forget_row(seen_slot, slot, chunk * U // chunks, (chunk + 1) * U // chunks)
+    for chunk_index in prange(chunks):
+        chunk = np.int64(chunk_index)
+        for r in range(chunk * num_users // chunks, (chunk + 1) * num_users // chunks):
+            _show_user(r, users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias,
+                       slot, seen_slot, seen_serial, clicked, out_user)
     for r in range(num_users):
         u = users[r]
         for j in range(k):
@@ -436,6 +393,25 @@ def step_world(words, suggestions, present, creator_activity, trust, skill, base
                     no_click_streak, follows, ignores, click_log, genre_click_log, genre_supply_log,
                     out_genre_counts, trust_mode, trust_lr, usual_rate, growth, decay, churn_patience)
     return total_clicks, num_users
+
+
+def named_copy(function: Any, name: str) -> Any:
+    """A copy of the Python function ``function`` called ``name``: numba names a function's cache files
+    after it, so two compilations of one body (serial and threaded) keep separate caches."""
+    copy = types.FunctionType(function.__code__, function.__globals__, name, function.__defaults__,
+                              function.__closure__)
+    copy.__qualname__ = copy.__name__ = name
+    copy.__doc__ = function.__doc__
+    return copy
+
+
+step_world = njit(cache=True)(named_copy(_round, "step_world"))
+"""The round, users one after another (``prange`` runs as ``range``): the one the batches call."""
+step_world_threads = njit(cache=True, parallel=True)(named_copy(_round, "step_world_threads"))
+"""The round with users on numba's threads (64 chunks when ``parallel_users``): a single world's
+entry only. No compiled function calls a threaded one: numba caches the code of a serial function
+compiled against a cached callee that holds a parallel loop incorrectly (the next process that loads
+it crashes), so threads live only in entry points (``tests/worlds/test_kernel_signatures.py``)."""
 
 
 @njit(cache=True)

@@ -132,3 +132,19 @@ def test_fast_picks_the_exact_round_where_it_exists_and_warns_elsewhere():
         assert world("auto").engine == "numpy"
     with pytest.warns(EngineFallbackWarning, match="fast: mf"):
         assert world(recommender="oracle").engine == "numpy"
+
+
+def test_users_on_threads_give_the_serial_round(monkeypatch):
+    from recogym_eco.worlds import creator_suggestion_engine
+
+    users = creator_suggestion_engine.PARALLEL_USERS + 7
+
+    def run() -> list:
+        w = world(seed=5, num_users=users, num_creators=30, horizon=6)
+        rng = np.random.default_rng(1)
+        out = [w.step(rng.integers(0, 15, 30)).info["user_clicks"] for _ in range(6)]
+        return [*out, w.recommender.user.copy(), w.seen_slot.copy()]
+
+    threaded = run()
+    monkeypatch.setattr(creator_suggestion_engine, "PARALLEL_USERS", 10**9)
+    assert all(np.array_equal(a, b) for a, b in zip(threaded, run()))
