@@ -77,8 +77,8 @@ def main() -> None:
         return
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"load {os.getloadavg()}; torch threads {args.torch_threads}")
-    print("| env | num_envs | VecEnv | PPO env-steps/s | env alone steps/s | env share of PPO time |")
-    print("|---|---:|---|---:|---:|---:|")
+    print("| env | num_envs | VecEnv | PPO env-steps/s | PPO min-max | env alone steps/s | env share of PPO time |")
+    print("|---|---:|---|---:|---:|---:|---:|")
     rows = []
     for name in args.env_ids:
         for n in args.num_envs:
@@ -93,7 +93,8 @@ def main() -> None:
                 env = statistics.median(r["env_steps_per_s"] for r in runs)
                 rows.append({"env_id": IDS[name], "num_envs": n, "vec": vec, "ppo": ppo, "env": env})
                 label = IDS[name] + (" (engine=fast)" if name in ENV_KWARGS else "")
-                print(f"| {label} | {n} | {vec} | {ppo:.0f} | {env:.0f} | {ppo / env:.0%} |", flush=True)
+                spread = f"{min(r['ppo_steps_per_s'] for r in runs):.0f}-{max(r['ppo_steps_per_s'] for r in runs):.0f}"
+                print(f"| {label} | {n} | {vec} | {ppo:.0f} | {spread} | {env:.0f} | {ppo / env:.0%} |", flush=True)
 
 
 if __name__ == "__main__":
