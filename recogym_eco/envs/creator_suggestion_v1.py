@@ -34,7 +34,7 @@ Same round as v0 (``recogym_eco.worlds.creator_suggestion``); the models behind 
 
 Speed: v1's round runs on NumPy by default (``engine="auto"``: the trajectories this id published);
 ``engine="fast"`` plays the same world in a compiled round (ties in the ranking broken uniformly at
-random, its own rounding: not the NumPy bits), about 4x faster for one world and batched by
+random, its own rounding: not the NumPy bits), 4-5x faster for one world and batched by
 ``gymnasium.make_vec`` (envs.md, "Engines and many worlds at once").
 """
 
