@@ -7,8 +7,8 @@ For each env id and ``num_envs`` N, a fresh process builds LoRe's training VecEn
 (``make_lore_vec_env``: ``batched`` = ``gymnasium.make_vec`` through ``SB3VecEnv``, what
 ``recogym-eco train --num-envs N`` uses; ``dummy`` = SB3's ``DummyVecEnv`` of single envs) and LoRe's
 PPO (``LORE_PPO_DEFAULTS``: rollouts of 100 steps per world, minibatches of 800, 5 epochs, one torch
-thread unless ``--torch-threads``) and times ``learn`` over ``--rollouts`` rollouts after one untimed rollout (compilation,
-warm-up). ``v1-fast`` is CreatorSuggestion-v1 with ``engine="fast"`` (its compiled round: the same world,
+thread unless ``--torch-threads``) and times ``learn`` over ``--rollouts`` rollouts after one untimed
+rollout (compilation, warm-up). ``v1-fast`` is CreatorSuggestion-v1 with ``engine="fast"`` (its compiled round: the same world,
 not the NumPy round's bits). It also times the env alone (random actions, same VecEnv), so the table shows how much of
 PPO's time is the world. Medians over ``--repeats`` processes; the machine and its load are printed.
 """

@@ -156,8 +156,8 @@ def sweep_batched(nums: list[int], repeats: int, steps: int) -> list[dict]:
                 result[kind] = float(np.median(rates))
                 venv.close()
             rows.append(result)
-            print(f"  {label} N={n:>4}: make_vec {result['make_vec']:>9.0f}  sync {result.get('sync', float('nan')):>8.0f}"
-                  " world-steps/s", flush=True)
+            sync = result.get("sync", float("nan"))
+            print(f"  {label} N={n:>4}: make_vec {result['make_vec']:>9.0f}  sync {sync:>8.0f} world-steps/s", flush=True)
     return rows
 
 

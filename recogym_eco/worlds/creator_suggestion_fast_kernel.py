@@ -39,8 +39,8 @@ import numpy as np
 from numba import njit, prange
 
 from recogym_eco.components.pcg64_kernels import next_double
-from recogym_eco.worlds.creator_suggestion_kernel import draw_activity_and_follow, named_copy, place_items, \
-    settle_creators
+from recogym_eco.worlds.creator_suggestion_kernel import draw_activity_and_follow, inverse_cdf_draw, named_copy, \
+    place_items, settle_creators
 
 
 @njit(cache=True)
@@ -66,12 +66,7 @@ def _feedback_genres(words, made, value, platform_clicks, temperature, explore, 
             trending = (platform_clicks[g] + 1.0) / total_clicks
             running += (1.0 - explore) * own + explore * ((1.0 - imitation) / G + imitation * trending)
             cum[g] = running
-        u = next_double(words) * cum[G - 1]
-        count = 0
-        for g in range(G):
-            if cum[g] <= u:
-                count += 1
-        out[c] = min(count, G - 1)
+        out[c] = inverse_cdf_draw(words, cum)
 
 
 @njit(cache=True)

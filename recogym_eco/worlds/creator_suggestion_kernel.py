@@ -41,6 +41,18 @@ TRUST_RELATIVE = 2
 
 
 @njit(cache=True)
+def inverse_cdf_draw(words, cumulated):
+    """One draw u * cum[-1] against cumulated weights, as ``sample_categorical``: the number of entries
+    <= it, capped at the last index."""
+    u = next_double(words) * cumulated[cumulated.size - 1]
+    count = 0
+    for g in range(cumulated.size):
+        if cumulated[g] <= u:
+            count += 1
+    return min(count, cumulated.size - 1)
+
+
+@njit(cache=True)
 def _fallback_genres(words, made, feedback, model, out):
     """The creator model's genre per creator: u * cum[-1] against the cumulated weights."""
     C, G = made.shape
@@ -59,12 +71,7 @@ def _fallback_genres(words, made, feedback, model, out):
                 weights[g] = 1.0 if made[c, g] > 0 else 0.0
         for g in range(1, G):
             weights[g] += weights[g - 1]
-        u = next_double(words) * weights[G - 1]
-        count = 0
-        for g in range(G):
-            if weights[g] <= u:
-                count += 1
-        out[c] = min(count, G - 1)
+        out[c] = inverse_cdf_draw(words, weights)
 
 
 @njit(cache=True)
