@@ -84,13 +84,13 @@ class PerCreatorCategoricalDistribution(Distribution):
         return -(clamped * log_probs.exp()).sum(dim=-1).sum(dim=1)
 
     def sample(self) -> th.Tensor:
-        """One independent draw per slot, shape ``(B, S)`` (int64): the inverse CDF, a = #{j : P_j < u P_K}
-        with P the cumulated probabilities and u ~ U[0, 1) (9x faster than ``torch.multinomial`` for
-        32 x 50 slots; a value of probability 0 is never drawn)."""
+        """One independent draw per slot, shape ``(B, S)`` (int64). ``torch.multinomial`` (0.45 ms at
+        32 x 50 slots, where an inverse-CDF draw takes 0.05 ms) is kept: a stochastic LoRe's published
+        evaluations replay only with the draws they were made with."""
         log_probs = self._require()
-        cumulated = log_probs.exp().cumsum(dim=-1)
-        u = th.rand(cumulated.shape[:-1] + (1,), dtype=cumulated.dtype, device=cumulated.device)
-        return (cumulated < u * cumulated[..., -1:]).sum(dim=-1)
+        batch, slots, k = log_probs.shape
+        flat = log_probs.exp().reshape(batch * slots, k)
+        return th.multinomial(flat, 1).reshape(batch, slots)
 
     def mode(self) -> th.Tensor:
         """Most likely value per slot, shape ``(B, S)``."""
