@@ -103,6 +103,7 @@ ENVIRONMENTS: tuple[EnvEntry, ...] = (
                   num_types=(1, 2, 5), num_positions=(1, 8, 50), feedback=(0.0, 0.5, 1.0, 10.0),
                   batch_size=(1, 20, 500), horizon=(1, 6), shared_ranking=(False, True),
                   initial_purchases=(1, 5), instance_seed=(0, 7), engine=("numba", "numpy")),
+        vector_entry_point="recogym_eco.envs.trial_offer_market_vector:TrialOfferMarketVectorEnv",
     ),
     EnvEntry(
         gym_id="recogym_eco/UserDynamics-v0",

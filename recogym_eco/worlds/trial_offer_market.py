@@ -52,7 +52,9 @@ __all__ = [
     "market_entropy",
     "next_purchase_probabilities",
     "purchase_rates",
+    "ranking_tables",
     "run_arrivals_reference",
+    "top_slots",
     "trial_probabilities",
 ]
 
@@ -302,6 +304,63 @@ def run_arrivals_reference(counts: np.ndarray, type_weights: np.ndarray, visibil
     return total
 
 
+def top_slots(scores: np.ndarray, num_slots: int) -> tuple[np.ndarray, np.ndarray]:
+    """The P = ``num_slots`` best items of each row of ``scores`` (..., I) and their positions.
+
+    Ranking by descending score, ties by lower index (the single world's stable argsort), without
+    sorting whole rows: the P-th best score v by partition, then the items above v and the first
+    ones (by index) at v. Returns ``items`` (..., P) in ascending index order and ``positions``
+    (..., P), the 0-based rank of each.
+    """
+    P, I = num_slots, scores.shape[-1]
+    neg = -scores
+    v = np.partition(neg, P - 1, axis=-1)[..., P - 1:P]
+    above, tied = neg < v, neg == v
+    chosen = above | tied
+    over = chosen.sum(-1) > P
+    if over.any():
+        room = P - above[over].sum(-1, keepdims=True)
+        chosen[over] = above[over] | (tied[over] & (np.cumsum(tied[over], axis=-1) <= room))
+    items = (np.flatnonzero(chosen) % I).reshape(*scores.shape[:-1], P)
+    by_rank = np.argsort(np.take_along_axis(neg, items, axis=-1), axis=-1, kind="stable")
+    positions = np.empty_like(by_rank)
+    np.put_along_axis(positions, by_rank, np.broadcast_to(np.arange(P), by_rank.shape), axis=-1)
+    return items, positions
+
+
+def ranking_tables(scores: np.ndarray, appeal: np.ndarray, quality: np.ndarray, position_factors: np.ndarray,
+                   num_slots: int) -> dict[str, np.ndarray]:
+    """The visible-slot tables of the world's ranking
+    (:meth:`TrialOfferMarketWorld.set_ranking`) for M worlds at once.
+
+    ``scores``: (M, T, I), or (M, I) for one list shared by every type. The top P = ``num_slots`` of
+    each list (:func:`top_slots`), sorted by item index, give ``items`` (M, T, P), ``vis`` = v-hat *
+    iota(position) and ``q`` (M, T, P), and the CSR index item -> entries i * P + k: ``ptr``
+    (M, I + 1), ``entries`` (M, T * P).
+    """
+    M = scores.shape[0]
+    T, I = appeal.shape
+    P = num_slots
+    items, slot_pos = top_slots(scores, P)
+    if scores.ndim == 2:
+        items = np.broadcast_to(items[:, None, :], (M, T, P))
+        slot_pos = np.broadcast_to(slot_pos[:, None, :], (M, T, P))
+        entries = np.broadcast_to((np.arange(P)[:, None] + P * np.arange(T)[None, :]).ravel(), (M, T * P))
+    else:
+        entries = np.argsort(items.reshape(M, T * P), axis=1, kind="stable")
+    rows = np.arange(T)[:, None]
+    flat = (items.reshape(M, T * P) + I * np.arange(M)[:, None]).ravel()
+    ptr = np.zeros((M, I + 1), dtype=np.int64)
+    np.cumsum(np.bincount(flat, minlength=M * I).reshape(M, I), axis=1, out=ptr[:, 1:])
+    return {
+        "items": items,
+        "vis": appeal[rows, items] * position_factors[slot_pos],
+        "q": quality[rows, items],
+        "ptr": ptr,
+        "entries": entries,
+    }
+
+
 def _cum_weights(w: np.ndarray) -> np.ndarray:
     c = np.cumsum(np.asarray(w, dtype=np.float64))
     c[-1] = 1.0
@@ -387,31 +446,16 @@ class TrialOfferMarketWorld:
         if self._scores is not None and np.array_equal(s, self._scores):
             return
         self._scores = s.copy()
-        T, P = self.num_types, self.num_slots
-        order = np.argsort(-s, axis=-1, kind="stable")
-        rows = np.arange(T)[:, None]
-        if s.ndim == 1:
-            slot_pos1 = np.argsort(order[:P], kind="stable")
-            items1 = order[:P][slot_pos1]
-            items = np.broadcast_to(items1, (T, P))
-            slot_pos = np.broadcast_to(slot_pos1, (T, P))
-            # slot k holds the same item for every type: its CSR entries are i * P + k for all i
-            entries = (np.arange(P)[:, None] + P * np.arange(T)[None, :]).ravel()
-        else:
-            top = order[:, :P]
-            slot_pos = np.argsort(top, axis=1, kind="stable")
-            items = np.take_along_axis(top, slot_pos, axis=1)
-            entries = np.argsort(items.ravel(), kind="stable")
-        self._order = order
+        self._order = np.argsort(-s, axis=-1, kind="stable")
         self._positions = None
         self._visibility = None
-        self._slot_items = np.ascontiguousarray(items, dtype=np.int64)
-        self._slot_vis = np.ascontiguousarray(self.appeal[rows, items] * self.position_factors[slot_pos])
-        self._slot_q = self.quality[rows, items]
-        self._nslots = np.full(T, P, dtype=np.int64)
-        self._item_entries = np.ascontiguousarray(entries, dtype=np.int64)
-        self._item_ptr = np.zeros(self.num_items + 1, dtype=np.int64)
-        np.cumsum(np.bincount(self._slot_items.ravel(), minlength=self.num_items), out=self._item_ptr[1:])
+        tables = ranking_tables(s[None], self.appeal, self.quality, self.position_factors, self.num_slots)
+        self._slot_items = np.ascontiguousarray(tables["items"][0], dtype=np.int64)
+        self._slot_vis = np.ascontiguousarray(tables["vis"][0])
+        self._slot_q = tables["q"][0]
+        self._nslots = np.full(self.num_types, self.num_slots, dtype=np.int64)
+        self._item_entries = np.ascontiguousarray(tables["entries"][0], dtype=np.int64)
+        self._item_ptr = tables["ptr"][0]
 
     @property
     def positions(self) -> np.ndarray:

@@ -3,7 +3,8 @@
 One call processes a batch of arrivals *sequentially and exactly*: every purchase changes the market
 shares before the next arrival tries an item (seed 004, Section 2.1, Eq. 1). Its NumPy reference is
 :func:`recogym_eco.worlds.trial_offer_market.run_arrivals_reference`; given the same uniforms both
-make the same choices (the tests compare them).
+make the same choices (the tests compare them). :func:`run_arrivals_batch` runs the same loop for
+every world of a batch (:mod:`recogym_eco.envs.trial_offer_market_vector`) in one call.
 
 Data layout (built by the world whenever the ranking changes):
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["run_arrivals_kernel"]
+__all__ = ["run_arrivals_batch", "run_arrivals_kernel"]
 
 
 @njit(cache=True)
@@ -31,6 +32,36 @@ def run_arrivals_kernel(counts: np.ndarray, cum_w: np.ndarray, slot_items: np.nd
                         nslots: np.ndarray, feedback: np.ndarray, same_feedback: bool, quality: np.ndarray,
                         item_ptr: np.ndarray, item_entries: np.ndarray, uniforms: np.ndarray,
                         type_arrivals: np.ndarray, type_purchases: np.ndarray) -> int:  # pragma: no cover
+    """One world's batch of arrivals (:func:`_arrivals`, the loop the batched kernel shares)."""
+    return _arrivals(counts, cum_w, slot_items, slot_vis, nslots, feedback, same_feedback, quality, item_ptr,
+                     item_entries, uniforms, type_arrivals, type_purchases)
+
+
+@njit(cache=True)
+def run_arrivals_batch(stepping: np.ndarray, counts: np.ndarray, cum_w: np.ndarray, slot_items: np.ndarray,
+                       slot_vis: np.ndarray, nslots: np.ndarray, feedback: np.ndarray, same_feedback: bool,
+                       quality: np.ndarray, item_ptr: np.ndarray, item_entries: np.ndarray,
+                       uniforms: np.ndarray, type_arrivals: np.ndarray, type_purchases: np.ndarray,
+                       purchases: np.ndarray) -> None:  # pragma: no cover
+    """The arrivals of every world ``n`` with ``stepping[n]``, one world after the other, in one call.
+
+    The per-world arrays carry a leading world axis (``counts`` (N, I), ``slot_items`` / ``slot_vis``
+    (N, T, P), ``item_ptr`` (N, I + 1), ``item_entries`` (N, T * P), ``uniforms`` (N, B, 3), the
+    tallies (N, T)); the market (``cum_w``, ``nslots``, ``feedback``, ``quality``) is shared. World n
+    runs exactly :func:`run_arrivals_kernel` on its rows; its purchases go to ``purchases[n]``.
+    """
+    for n in range(counts.shape[0]):
+        if stepping[n]:
+            purchases[n] = _arrivals(counts[n], cum_w, slot_items[n], slot_vis[n], nslots, feedback,
+                                     same_feedback, quality, item_ptr[n], item_entries[n], uniforms[n],
+                                     type_arrivals[n], type_purchases[n])
+
+
+@njit(cache=True)
+def _arrivals(counts: np.ndarray, cum_w: np.ndarray, slot_items: np.ndarray, slot_vis: np.ndarray,
+              nslots: np.ndarray, feedback: np.ndarray, same_feedback: bool, quality: np.ndarray,
+              item_ptr: np.ndarray, item_entries: np.ndarray, uniforms: np.ndarray,
+              type_arrivals: np.ndarray, type_purchases: np.ndarray) -> int:  # pragma: no cover
     """Process ``uniforms.shape[0]`` arrivals in order; update counts and per-type tallies in place.
 
     Each arrival uses three uniforms: (type: first i with cum_w[i] > u0), (trial: first slot, in item
