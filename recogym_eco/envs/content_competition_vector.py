@@ -38,7 +38,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from recogym_eco.components.pictures import scatter_picture
-from recogym_eco.envs.faces import RENDER_MODES, check_render_mode
+from recogym_eco.envs.faces import RENDER_MODES, check_render_mode, stack_infos, vector_reset_mask, vector_seeds
 from recogym_eco.worlds.content_competition import (
     ContentCompetitionBatch,
     ContentCompetitionConfig,
@@ -122,8 +122,8 @@ class ContentCompetitionVectorEnv(VectorEnv):
         self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Resets every world, or those of ``options["reset_mask"]``; seeds as in the module docstring."""
-        seeds = self._check_seeds(seed)
-        mask = self._check_mask(options)
+        seeds = vector_seeds(seed, self.num_envs)
+        mask = vector_reset_mask(options, self.num_envs)
         if not np.all(self._started | mask):
             raise ValueError(
                 "reset_mask must include every world that was never reset; call reset() without it first"
@@ -132,7 +132,7 @@ class ContentCompetitionVectorEnv(VectorEnv):
             if seeds[i] is not None or self._rngs[i] is None:
                 self._rngs[i] = seeding.np_random(seeds[i])[0]
         obs, info = self._reset_worlds(mask)
-        infos = self._stack_infos(info, mask)
+        infos = stack_infos(info, mask, INFO_KEYS)
         self._obs[mask] = obs
         self._started |= mask
         self._autoreset[mask] = False
@@ -152,7 +152,7 @@ class ContentCompetitionVectorEnv(VectorEnv):
             obs, info = self._reset_worlds(R)
             self._obs[:] = obs
             self._autoreset[:] = False
-            return self._obs.copy(), rewards, np.zeros(N, dtype=bool), truncated, self._stack_infos(info, R)
+            return self._obs.copy(), rewards, np.zeros(N, dtype=bool), truncated, stack_infos(info, R, INFO_KEYS)
         W = bt.weights.copy()
         W[S] = w_new
         real = list(bt.rngs)
@@ -175,7 +175,7 @@ class ContentCompetitionVectorEnv(VectorEnv):
                 info[key][R] = r_info[key]
         self._obs[:] = obs
         self._autoreset = truncated.copy()
-        infos = self._stack_infos(info, np.ones(N, dtype=bool))
+        infos = stack_infos(info, np.ones(N, dtype=bool), INFO_KEYS)
         return self._obs.copy(), rewards, np.zeros(N, dtype=bool), truncated, infos
 
     def render(self) -> tuple[Any, ...] | None:
@@ -202,33 +202,6 @@ class ContentCompetitionVectorEnv(VectorEnv):
         """Nothing to release."""
 
     # ------------------------------------------------------------------ helpers
-
-    def _check_seeds(self, seed: Any) -> list[int | None]:
-        N = self.num_envs
-        if seed is None:
-            return [None] * N
-        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-            return [int(seed) + i for i in range(N)]
-        if isinstance(seed, (list, tuple)) and len(seed) == N:
-            if all(s is None or (isinstance(s, (int, np.integer)) and not isinstance(s, bool)) for s in seed):
-                return [None if s is None else int(s) for s in seed]
-        raise ValueError(
-            f"seed must be None, an int or a list of {N} ints or None (one per world), got {seed!r}"
-        )
-
-    def _check_mask(self, options: dict[str, Any] | None) -> np.ndarray:
-        N = self.num_envs
-        if options is None or "reset_mask" not in options:
-            return np.ones(N, dtype=bool)
-        mask = options["reset_mask"]
-        if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
-            raise TypeError(f"options['reset_mask'] must be a numpy bool array, got {type(mask).__name__} "
-                            f"{getattr(mask, 'dtype', '')}")
-        if mask.shape != (N,):
-            raise ValueError(f"options['reset_mask'] must have shape ({N},) (num_envs), got {mask.shape}")
-        if not mask.any():
-            raise ValueError("options['reset_mask'] must select at least one world")
-        return mask.copy()
 
     def _check_actions(self, actions: Any, stepping: np.ndarray) -> np.ndarray:
         """(N, L) weights -> validated float64 rows of the stepping worlds (others' rows are ignored)."""
@@ -301,19 +274,3 @@ class ContentCompetitionVectorEnv(VectorEnv):
             "creator_steps": epoch.astype(np.int64) * self.config.epoch_length,
             "engine": eng,
         }
-
-    def _stack_infos(self, rows: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, Any]:
-        """Infos as ``VectorEnv._add_info`` builds them: ``rows`` (one row per world of ``mask``) placed
-        at those worlds, zeros (None for strings) elsewhere, and a boolean mask ``_key`` per key."""
-        N = self.num_envs
-        out: dict[str, Any] = {}
-        for key in INFO_KEYS:
-            v = rows[key]
-            if v.dtype == object:
-                full = np.full(N, None, dtype=object)
-            else:
-                full = np.zeros((N, *v.shape[1:]), dtype=v.dtype)
-            full[mask] = v
-            out[key] = full
-            out[f"_{key}"] = mask.copy()
-        return out

@@ -13,7 +13,8 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import seeding
 
-__all__ = ["PLATFORM", "RENDER_MODES", "GameFace", "check_render_mode", "creator_agent"]
+__all__ = ["PLATFORM", "RENDER_MODES", "GameFace", "check_render_mode", "creator_agent", "stack_infos",
+           "vector_reset_mask", "vector_seeds"]
 
 PLATFORM = "platform"
 RENDER_MODES = ("ansi", "rgb_array")
@@ -29,6 +30,55 @@ def check_render_mode(render_mode: str | None) -> str | None:
     if render_mode is not None and render_mode not in RENDER_MODES:
         raise ValueError(f"render_mode must be None or one of {list(RENDER_MODES)}; got {render_mode!r}")
     return render_mode
+
+
+def stack_infos(rows: dict[str, np.ndarray], mask: np.ndarray, keys: tuple[str, ...]) -> dict[str, Any]:
+    """A batched face's info as ``VectorEnv._add_info`` builds it: for each of ``keys``, ``rows[key]`` (one
+    row per world where ``mask`` is True) placed at those worlds, zeros (None for object arrays)
+    elsewhere, and the boolean mask ``"_key"``."""
+    out: dict[str, Any] = {}
+    for key in keys:
+        v = rows[key]
+        if v.dtype == object:
+            full = np.full(mask.size, None, dtype=object)
+        else:
+            full = np.zeros((mask.size, *v.shape[1:]), dtype=v.dtype)
+        full[mask] = v
+        out[key] = full
+        out[f"_{key}"] = mask.copy()
+    return out
+
+
+def vector_seeds(seed: Any, num_envs: int) -> list[int | None]:
+    """The seed of each world of a batched face, as ``SyncVectorEnv`` seeds copies of the single face:
+    ``None`` -> keep every generator, an int ``s`` -> ``s + i`` for world i, a list -> one entry per world
+    (``None``: keep that world's generator); ``ValueError`` otherwise."""
+    if seed is None:
+        return [None] * num_envs
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return [int(seed) + i for i in range(num_envs)]
+    if isinstance(seed, (list, tuple)) and len(seed) == num_envs:
+        if all(s is None or (isinstance(s, (int, np.integer)) and not isinstance(s, bool)) for s in seed):
+            return [None if s is None else int(s) for s in seed]
+    raise ValueError(
+        f"seed must be None, an int or a list of {num_envs} ints or None (one per world), got {seed!r}"
+    )
+
+
+def vector_reset_mask(options: dict[str, Any] | None, num_envs: int) -> np.ndarray:
+    """The worlds a batched face's ``reset(options={"reset_mask": mask})`` resets (all without the
+    option): a numpy bool array of shape ``(num_envs,)`` with at least one True; a copy."""
+    if options is None or "reset_mask" not in options:
+        return np.ones(num_envs, dtype=bool)
+    mask = options["reset_mask"]
+    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
+        raise TypeError(f"options['reset_mask'] must be a numpy bool array, got {type(mask).__name__} "
+                        f"{getattr(mask, 'dtype', '')}")
+    if mask.shape != (num_envs,):
+        raise ValueError(f"options['reset_mask'] must have shape ({num_envs},) (num_envs), got {mask.shape}")
+    if not mask.any():
+        raise ValueError("options['reset_mask'] must select at least one world")
+    return mask.copy()
 
 
 class GameFace:

@@ -42,7 +42,7 @@ from gymnasium.vector.utils import batch_space
 
 from recogym_eco.components.pictures import bar_picture
 from recogym_eco.components.validation import check_int
-from recogym_eco.envs.faces import RENDER_MODES, check_render_mode
+from recogym_eco.envs.faces import RENDER_MODES, check_render_mode, stack_infos, vector_reset_mask, vector_seeds
 from recogym_eco.worlds.trial_offer_market import (
     TrialOfferMarketConfig,
     TrialOfferMarketWorld,
@@ -128,8 +128,8 @@ class TrialOfferMarketVectorEnv(VectorEnv):
         self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Resets every world, or those of ``options["reset_mask"]``; seeds as in the module docstring."""
-        seeds = self._check_seeds(seed)
-        mask = self._check_mask(options)
+        seeds = vector_seeds(seed, self.num_envs)
+        mask = vector_reset_mask(options, self.num_envs)
         if not np.all(self._started | mask):
             raise ValueError(
                 "reset_mask must include every world that was never reset; call reset() without it first"
@@ -144,7 +144,7 @@ class TrialOfferMarketVectorEnv(VectorEnv):
         zeros = np.zeros(idx.size, dtype=np.int64)
         ztypes = np.zeros((idx.size, self.num_types), dtype=np.int64)
         info = self._info(idx, zeros, zeros, ztypes, ztypes)
-        return self._observations(), self._stack_infos(info, mask)
+        return self._observations(), stack_infos(info, mask, INFO_KEYS)
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """One step of every world (a world whose episode ended last step is reset instead)."""
@@ -279,47 +279,7 @@ class TrialOfferMarketVectorEnv(VectorEnv):
             "step": self.steps[idx].copy(),
         }
 
-    def _stack_infos(self, rows: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, Any]:
-        """Infos as ``VectorEnv._add_info`` builds them: ``rows`` (one row per world of ``mask``) placed
-        at those worlds, zeros elsewhere, and a boolean mask ``_key`` per key."""
-        N = self.num_envs
-        out: dict[str, Any] = {}
-        for key in INFO_KEYS:
-            v = rows[key]
-            full = np.zeros((N, *v.shape[1:]), dtype=v.dtype)
-            full[mask] = v
-            out[key] = full
-            out[f"_{key}"] = mask.copy()
-        return out
-
     # ------------------------------------------------------------------ checks
-
-    def _check_seeds(self, seed: Any) -> list[int | None]:
-        N = self.num_envs
-        if seed is None:
-            return [None] * N
-        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-            return [int(seed) + i for i in range(N)]
-        if isinstance(seed, (list, tuple)) and len(seed) == N:
-            if all(s is None or (isinstance(s, (int, np.integer)) and not isinstance(s, bool)) for s in seed):
-                return [None if s is None else int(s) for s in seed]
-        raise ValueError(
-            f"seed must be None, an int or a list of {N} ints or None (one per world), got {seed!r}"
-        )
-
-    def _check_mask(self, options: dict[str, Any] | None) -> np.ndarray:
-        N = self.num_envs
-        if options is None or "reset_mask" not in options:
-            return np.ones(N, dtype=bool)
-        mask = options["reset_mask"]
-        if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
-            raise TypeError(f"options['reset_mask'] must be a numpy bool array, got {type(mask).__name__} "
-                            f"{getattr(mask, 'dtype', '')}")
-        if mask.shape != (N,):
-            raise ValueError(f"options['reset_mask'] must have shape ({N},) (num_envs), got {mask.shape}")
-        if not mask.any():
-            raise ValueError("options['reset_mask'] must select at least one world")
-        return mask.copy()
 
     def _check_actions(self, actions: Any, stepping: np.ndarray) -> np.ndarray:
         """(N, n) scores -> float64 (N, *action_shape); the stepping worlds' rows must be finite."""
