@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from recogym_eco.agents.heuristics import SuggestionPolicy
+from recogym_eco.agents.heuristics import SuggestionPolicy, register_policy
 
 __all__ = ["DemandAware"]
 
@@ -76,3 +76,5 @@ class DemandAware(SuggestionPolicy):
         move = mover & (rank < cap)
         return np.where(move, target, best_own).astype(np.int64) + 1
 
+
+register_policy("DemandAware", DemandAware)

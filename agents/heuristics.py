@@ -12,11 +12,25 @@ items per genre, width 5 G + 2). The genre count comes from the action space
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["HEURISTICS", "MostClick", "MostHistoryClick", "NoSignal", "Random", "SuggestionPolicy"]
+from recogym_eco.plugins import Registry
+
+__all__ = ["HEURISTICS", "SUGGESTION_POLICIES", "MostClick", "MostHistoryClick", "NoSignal", "Random",
+           "SuggestionPolicy", "SuggestionPredictor", "register_policy"]
+
+
+@runtime_checkable
+class SuggestionPredictor(Protocol):
+    """What plays the platform on CreatorSuggestion: SB3's ``predict`` (one suggestion per creator, 0 =
+    none, g + 1 = genre g, for one observation or a batch)."""
+
+    def predict(self, observation: np.ndarray, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[np.ndarray, Any]:
+        ...
 
 
 class SuggestionPolicy:
@@ -108,3 +122,20 @@ class MostHistoryClick(SuggestionPolicy):
 
 
 HEURISTICS = {"NoSignal": NoSignal, "Random": Random, "MostClick": MostClick, "MostHistoryClick": MostHistoryClick}
+"""The suggestion baselines of seed 001."""
+
+SUGGESTION_POLICIES: Registry[SuggestionPredictor] = Registry("suggestion policy", SuggestionPredictor)
+"""Every suggestion policy a policy spec can name (``recogym-eco evaluate --policies NAME+PMMF``)."""
+
+
+def register_policy(name: str, factory: Callable[..., SuggestionPredictor]) -> None:
+    """Registers a suggestion policy: ``factory(env, seed=seed)`` returns a fresh
+    :class:`SuggestionPredictor` bound to ``env`` (the env with every lever of the spec installed).
+    A ``needs_log = True`` attribute on the factory makes the evaluation build the env with
+    ``observation="log"`` (as for MostHistoryClick). Registered, the name is usable in policy specs,
+    ``recogym_eco.train.evaluate`` and ``recogym-eco train --bc-teacher``, also from a ``--plugin`` file."""
+    SUGGESTION_POLICIES.register(name, factory)
+
+
+for _name, _policy in HEURISTICS.items():
+    register_policy(_name, _policy)

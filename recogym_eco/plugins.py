@@ -1,4 +1,5 @@
-"""Named registries for the suite's plug-in points (creator models, recommenders, rankers).
+"""Named registries for the suite's plug-in points (creator models, recommenders, rankers, suggestion
+policies).
 
 A registry maps a name to a factory. A configuration field that takes a plug-in accepts either a
 registered name or an object that implements the plug-in's protocol; :meth:`Registry.check` raises a
@@ -48,6 +49,11 @@ class Registry(Generic[T]):
     def names(self) -> tuple[str, ...]:
         """Registered names, in registration order."""
         return tuple(self._factories)
+
+    def factory(self, name: str) -> Callable[..., T]:
+        """The factory registered as ``name`` (``ValueError`` listing the names if there is none)."""
+        self.check(name, self.kind)
+        return self._factories[name]
 
     def __contains__(self, name: object) -> bool:
         return name in self._factories

@@ -1,4 +1,4 @@
-"""The three plug-in points take a user's class written outside the package, with no edit of it.
+"""The four plug-in points take a user's class written outside the package, with no edit of it.
 
 The user code is ``examples/plugins/*.py`` (shown verbatim in envs.md, "Extending"), copied to a
 temporary folder outside the repository and loaded from there.
@@ -35,7 +35,7 @@ def user_file(tmp_path):
 
 def test_envs_md_shows_every_example_verbatim():
     text = (EXAMPLES.parents[1] / "envs.md").read_text()
-    for name in ("my_creator_model.py", "my_recommender.py", "my_ranker.py"):
+    for name in ("my_creator_model.py", "my_recommender.py", "my_ranker.py", "my_policy.py"):
         assert (EXAMPLES / name).read_text().strip() in text, name
 
 
@@ -143,6 +143,40 @@ def test_user_ranker_slates_have_one_item_per_creator(user_file):
         for row in slates:
             row = row[row >= 0]
             assert len(set(creator[row])) == row.size
+
+
+def test_user_policy_by_name_on_the_command_line_in_worker_processes(user_file, tmp_path):
+    plugin = user_file("my_policy.py")
+    out = tmp_path / "eval"
+    cmd = [sys.executable, "-m", "recogym_eco.cli", "evaluate", "--plugin", str(plugin), "--policies", "NoSignal",
+           "StickToLast", "StickToLast+PMMF", "--seeds", "2", "--n-jobs", "2", "--reference", "NoSignal",
+           "--out", str(out), "--env-kwargs", '{"num_creators": 6, "num_users": 20, "horizon": 5}']
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "| StickToLast+PMMF |" in done.stdout
+    assert "StickToLast" in (out / "rounds.csv").read_text()
+
+
+def test_user_policy_suggests_what_each_creator_made_last_round(user_file):
+    from recogym_eco.agents import SUGGESTION_POLICIES
+
+    load_plugin(str(user_file("my_policy.py")))
+    env = gym.make(ENV_ID, **SMALL)
+    policy = SUGGESTION_POLICIES.create("StickToLast", env, seed=0)
+    obs, _ = env.reset(seed=4)
+    assert np.array_equal(policy.predict(obs)[0], np.zeros(SMALL["num_creators"]))
+    for _ in range(4):
+        action, _ = policy.predict(obs)
+        obs, _, _, _, info = env.step(action)
+        made = info["made_genre"]
+        assert np.array_equal(policy.predict(obs)[0], np.where(made >= 0, made + 1, 0))
+
+
+def test_unknown_policy_name_lists_the_registered_ones_and_the_plugin_hint():
+    from recogym_eco.train.rollouts import PolicySpec
+
+    with pytest.raises(ValueError, match="MostHistoryClick.*register more with --plugin"):
+        PolicySpec.parse("NoSuchPolicy+PMMF")
 
 
 def test_unknown_ranker_name_lists_the_registered_ones():

@@ -44,7 +44,6 @@ from recogym_eco.train.rollouts import (  # noqa: F401  (re-exported: the names 
     BACKENDS,
     ENV_ID,
     ENV_IDS,
-    HEURISTICS,
     METRICS,
     PolicySpec,
     build,
@@ -251,8 +250,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="policies that paired differences are taken to (those evaluated)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default results/eval_<preset>)")
     parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE",
-                        help="import a module or .py file first (it may register rankers, creator models, "
-                             "recommenders); repeatable")
+                        help="import a module or .py file first (it may register rankers, suggestion policies, "
+                             "creator models, recommenders); repeatable")
     parser.add_argument("--backend", default="local", choices=BACKENDS,
                         help="where the episodes run: local (this process, or --n-jobs worker processes) or "
                              "ray (one Ray task per policy and seed; RAY_ADDRESS names a cluster, else a "

@@ -31,18 +31,14 @@ import gymnasium as gym
 import numpy as np
 
 import recogym_eco  # noqa: F401
-from recogym_eco.agents.demand_aware import DemandAware
-from recogym_eco.agents.heuristics import HEURISTICS as BASE_HEURISTICS
-from recogym_eco.agents.rankers import RANKERS
+from recogym_eco.agents import RANKERS, SUGGESTION_POLICIES
 from recogym_eco.agents.shipped import shipped_model, shipped_models
 from recogym_eco.plugins import load_plugin
 from recogym_eco.train.presets import PRESETS, shipped_lore_name
 
-__all__ = ["BACKENDS", "ENV_ID", "ENV_IDS", "HEURISTICS", "METRICS", "PolicySpec", "build",
+__all__ = ["BACKENDS", "ENV_ID", "ENV_IDS", "METRICS", "PolicySpec", "build",
            "check_env_kwargs", "evaluate", "model_path", "parse_policies", "run_episode"]
 
-#: The suggestion heuristics a policy spec can name (DemandAware needs CreatorSuggestion-v1's count logs).
-HEURISTICS = {**BASE_HEURISTICS, "DemandAware": DemandAware}
 ENV_ID = "recogym_eco/CreatorSuggestion-v0"
 ENV_IDS = ("recogym_eco/CreatorSuggestion-v0", "recogym_eco/CreatorSuggestion-v1")
 #: Per-round metrics of a row: the mean over the round's ``info[metric]``.
@@ -52,7 +48,7 @@ BACKENDS = ("local", "ray")
 
 
 def _names_hint() -> str:
-    return (f"suggestion policies {sorted(HEURISTICS)}, LoRe (the preset's shipped model), a shipped model "
+    return (f"suggestion policies {sorted(SUGGESTION_POLICIES.names())} (register more with --plugin), LoRe (the preset's shipped model), a shipped model "
             f"{shipped_models()} or a path to a saved model (.zip); rankers {list(RANKERS.names())} "
             f"(register more with --plugin); reward lever Reweight")
 
@@ -80,7 +76,7 @@ class PolicySpec:
             parts = [body[:end + 4], *[p for p in body[end + 4:].split("+") if p]]
         else:
             parts = body.split("+")
-        suggestions = set(HEURISTICS) | {"LoRe"} | set(shipped_models())
+        suggestions = set(SUGGESTION_POLICIES.names()) | {"LoRe"} | set(shipped_models())
         for part in parts:
             if part not in RANKERS and part != "Reweight" and part not in suggestions and not part.endswith(".zip"):
                 raise ValueError(f"unknown suggestion policy or ranker {part!r} in policy spec {spec!r}; known: "
@@ -99,7 +95,7 @@ def model_path(suggestion: str, preset: str = "default") -> Path | None:
     """The saved model a suggestion plays: None for a heuristic; ``LoRe``: the shipped model of
     ``preset`` (``ValueError`` saying how to pass one if the preset has none); a shipped model's name;
     else the path itself (``FileNotFoundError`` if missing)."""
-    if suggestion in HEURISTICS:
+    if suggestion in SUGGESTION_POLICIES:
         return None
     if suggestion == "LoRe":
         name = shipped_lore_name(preset)
@@ -155,7 +151,7 @@ def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str,
         if path is not None:
             observation = _model_observation(path)
         else:
-            observation = "log" if getattr(HEURISTICS[spec.suggestion], "needs_log", False) else None
+            observation = "log" if getattr(SUGGESTION_POLICIES.factory(spec.suggestion), "needs_log", False) else None
         kwargs = {**kwargs, **({"observation": observation} if observation else {})}
     env = gym.make(env_id, **kwargs)
     if spec.ranker is not None:
@@ -167,7 +163,7 @@ def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str,
 
         env = WithReweight(env)
     if path is None:
-        return env, HEURISTICS[spec.suggestion](env, seed=seed)
+        return env, SUGGESTION_POLICIES.create(spec.suggestion, env, seed=seed)
     from recogym_eco.agents.lore import LoRePolicyPredictor, load_lore
 
     key = str(path)

@@ -155,14 +155,14 @@ def warm_start(model: Any, args: argparse.Namespace, env_kwargs: dict[str, Any])
     ranker installed); returns the cross-entropy of each epoch."""
     from recogym_eco.agents.lore.imitation import behaviour_clone, collect_teacher_data
     from recogym_eco.agents.rankers import RANKERS, WithRanker
-    from recogym_eco.train.evaluation import HEURISTICS as SUGGESTION_HEURISTICS
+    from recogym_eco.agents import SUGGESTION_POLICIES
 
     def make_env() -> gym.Env:
         env = gym.make(args.env_id, **{**env_kwargs, "render_mode": None})
         return WithRanker(env, RANKERS.create(args.ranker)) if args.ranker else env
 
     seeds = [args.seed + 100 + i for i in range(args.bc_episodes)]
-    obs, actions = collect_teacher_data(make_env, lambda env: SUGGESTION_HEURISTICS[args.bc_teacher](env, seed=0),
+    obs, actions = collect_teacher_data(make_env, lambda env: SUGGESTION_POLICIES.create(args.bc_teacher, env, seed=0),
                                         seeds, explore=args.bc_explore)
     return behaviour_clone(model, obs, actions, epochs=args.bc_epochs, seed=args.seed)
 
@@ -194,8 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a registered re-ranker (e.g. PMMF_CreAgent) installed in every training world; LoRe then "
                         "learns suggestions on top of it (seed 001 Table 3) and is evaluated as LoRe+<ranker>")
     p.add_argument("--bc-teacher", default=None,
-                   help="warm start: behaviour-clone this suggestion heuristic (e.g. MostHistoryClick) before PPO "
-                        "(agents/lore/imitation.py)")
+                   help="warm start: behaviour-clone this registered suggestion policy (e.g. MostHistoryClick) "
+                        "before PPO (agents/lore/imitation.py)")
+    p.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE",
+                   help="import a module or .py file first (it may register rankers, suggestion policies, "
+                        "creator models, recommenders); repeatable")
     p.add_argument("--bc-episodes", type=positive_int_arg, default=16,
                    help="teacher episodes for the warm start (seeds --seed + 100 + i)")
     p.add_argument("--bc-epochs", type=positive_int_arg, default=10)
@@ -235,6 +238,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = build_parser()
     args = parser.parse_args(argv)
     th.set_num_threads(args.threads)
+    from recogym_eco.plugins import load_plugin
+
+    for plugin in args.plugin:
+        load_plugin(plugin)
     from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
 
     from recogym_eco.agents.lore import LORE_POLICY_KWARGS, LORE_PPO_DEFAULTS, make_lore, make_lore_vec_env, save_lore
@@ -255,11 +262,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     if args.ranker is not None and args.ranker not in RANKERS:
         parser.error(f"argument --ranker: {args.ranker!r} is not a registered ranker; known: {list(RANKERS.names())}")
-    from recogym_eco.train.evaluation import HEURISTICS as SUGGESTION_HEURISTICS
+    from recogym_eco.agents import SUGGESTION_POLICIES
 
-    if args.bc_teacher is not None and args.bc_teacher not in SUGGESTION_HEURISTICS:
-        parser.error(f"argument --bc-teacher: {args.bc_teacher!r} is not a suggestion heuristic; known: "
-                     f"{sorted(SUGGESTION_HEURISTICS)}")
+    if args.bc_teacher is not None and args.bc_teacher not in SUGGESTION_POLICIES:
+        parser.error(f"argument --bc-teacher: {args.bc_teacher!r} is not a registered suggestion policy; known: "
+                     f"{sorted(SUGGESTION_POLICIES.names())}")
     if not 0.0 <= args.bc_explore <= 1.0:
         parser.error(f"argument --bc-explore: must be in [0, 1]; got {args.bc_explore}")
     if args.init_model is not None and (args.bc_teacher is not None or not args.init_model.is_file()):
@@ -334,7 +341,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         eval_kwargs = {k: v for k, v in env_kwargs.items() if k != "observation"}
         summary = evaluate_policies(policies, eval_kwargs, seeds, out / "eval", reference="LoRe",
                                     title=f"LoRe vs baselines [{args.preset}]", preset=args.preset,
-                                    env_id=args.env_id)
+                                    env_id=args.env_id, plugins=args.plugin)
         print()
         print(summary, flush=True)
         result["summary"] = summary
