@@ -203,7 +203,9 @@ def evaluate_and_write(policies: list[str], kwargs: dict[str, Any], seeds: list[
                        plugins: Sequence[str] = ()) -> str:
     """Runs every policy on every seed with :func:`evaluate` (``backend``, ``n_jobs``), writes
     ``rounds.csv``, ``summary.md`` and the plots to ``out`` and returns the Markdown summary. ``LoRe``
-    in a spec is the shipped model of ``preset``."""
+    in a spec is the shipped model of ``preset``; ``plugins`` are loaded first (here and in every worker)."""
+    for plugin in plugins:
+        load_plugin(plugin)
     parse_policies(policies, preset)
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
