@@ -55,7 +55,7 @@ RULES = ("threshold", "rate", "crowding", "recent", "quiet", "late", "unclicked-
 VARIANTS = (("threshold", 1), ("threshold", 3), ("rate", 5), ("crowding", 0.5), ("crowding", 1),
             ("recent", 0.8), ("recent", 0.95), ("quiet", 5), ("late", 5), ("unclicked-yield", 0))
 #: (horizon, significance rule) of the registered planners, ``MHC-planner-<H>[-sig]``.
-PLANNERS = ((8, False), (20, False), (20, True))
+PLANNERS = ((20, False), (20, True))
 
 
 def log_counts(observation: np.ndarray, num_genres: int) -> tuple[np.ndarray, ...]:
