@@ -171,11 +171,7 @@ class TrialOfferMarketVectorEnv(VectorEnv):
         arrivals = np.where(S, B, 0).astype(np.int64)
         truncated = S & (self.steps >= self.config.horizon)
         self._autoreset = truncated.copy()
-        info = self._info(slice(None), bought, arrivals, tp, ta)
-        every = np.ones(N, dtype=bool)
-        infos: dict[str, Any] = {}
-        for key in INFO_KEYS:
-            infos[key], infos[f"_{key}"] = info[key], every.copy()
+        infos = stack_infos(self._info(slice(None), bought, arrivals, tp, ta), np.ones(N, dtype=bool), INFO_KEYS)
         return self._observations(), bought.astype(np.float64), np.zeros(N, dtype=bool), truncated, infos
 
     def render(self) -> tuple[Any, ...] | None:
