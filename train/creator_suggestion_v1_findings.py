@@ -3,14 +3,17 @@
 Every comparison is paired (same seeds, so the same populations) with a two-sided 95% Student-t
 interval of the per-seed differences; a finding "holds" when the interval excludes zero in the
 paper's direction. ``X`` is the policy under test: the LoRe model given with ``--lore PATH`` (a saved
-model with its sidecar JSON), otherwise the strongest policy available without training, the
-demand-aware heuristic (``DemandAware``), and every table says which.
+model with its sidecar JSON), played as it was trained (with the re-ranker its sidecar names:
+``LoRe+PMMF`` for the shipped v1 models; the same re-ranker's heuristics, ``DemandAware+PMMF`` and
+``MostHistoryClick+PMMF``, then join the baselines), otherwise the strongest policy available without
+training, the demand-aware heuristic (``DemandAware``), and every table says which.
 
 1. ``main`` (Fig. 2, Table 2): X vs every baseline (NoSignal, Random, MostClick, MostHistoryClick,
    Reweight, P-MMF, FairRec; DemandAware too when X is LoRe): cumulative clicks, share of the
    per-seed click upper bound (``recogym_eco.worlds.click_bound``), content diversity, active
    creators, creators left; Reweight vs NoSignal.
-2. ``rerank`` (Table 3): X+P-MMF and X+FairRec vs X (CreAgent's settings: 10 warm-up rounds).
+2. ``rerank`` (Table 3): S+P-MMF and S+FairRec vs S, S = X's suggestion policy alone (CreAgent's
+   settings: 10 warm-up rounds).
 3. ``trust`` (Fig. 4b): trust mean 0.4 / 0.6 / 0.8 with std ``--trust-std`` (0.2: with the paper's
    1.0 the truncated means are all ~0.5 and the sweep does not move trust); the truncated means
    (closed form and measured); X's gain over NoSignal and over Reweight at each mean.
@@ -237,16 +240,19 @@ def main_tables(run: Runner, kwargs: dict, x: str, baselines: list[str]) -> tupl
 
 
 def rerank_table(run: Runner, kwargs: dict, x: str) -> tuple[list[str], list[tuple]]:
-    """Table 3: X + P-MMF and X + FairRec vs X."""
-    lines = ["## Table 3: re-rankers on top of X (CreAgent settings, 10 warm-up rounds)", "",
-             "| policy | cumulative clicks | Δ clicks vs X | verdict (paper: adds to X) |", "|---|---|---|---|"]
+    """Table 3: S + P-MMF and S + FairRec vs S, S = X's suggestion policy alone (X itself, or the LoRe
+    model without the re-ranker it was trained with)."""
+    base = x.split("+")[0]
+    lines = [f"## Table 3: re-rankers on top of {base} (CreAgent settings, 10 warm-up rounds)", "",
+             f"| policy | cumulative clicks | Δ clicks vs {base} | verdict (paper: adds to {base}) |",
+             "|---|---|---|---|"]
     verdicts = []
     for ranker in ("PMMF", "FairRec"):
-        policy = f"{x}+{ranker}"
-        d = _diff(run, "default", kwargs, policy, x)
+        policy = f"{base}+{ranker}"
+        d = _diff(run, "default", kwargs, policy, base)
         lines.append(f"| {policy} | {_pm(mean_ci(run.values('default', kwargs, policy, 'clicks')), 0)} | "
                      f"{_pm(d, sign=True)} | {verdict(d)} |")
-        verdicts.append((f"{policy} > {x}", d, verdict(d)))
+        verdicts.append((f"{policy} > {base}", d, verdict(d)))
     return lines, verdicts
 
 
@@ -357,7 +363,8 @@ def plots(run: Runner, kwargs: dict, x: str, baselines: list[str], out: Path, ex
 
 
 def load_lore_model(path: Path | None) -> dict[str, Any] | None:
-    """The LoRe model of ``path`` with its predictor and observation option, or None."""
+    """The LoRe model of ``path`` with its predictor, observation option and the re-ranker it was trained
+    with (``"PMMF"``/``"FairRec"`` from the sidecar's ``"ranker"``, else None), or None."""
     if path is None:
         return None
     from recogym_eco.agents.lore import LoRePolicyPredictor, load_lore, read_sidecar
@@ -365,8 +372,13 @@ def load_lore_model(path: Path | None) -> dict[str, Any] | None:
     sidecar = read_sidecar(path)
     if sidecar.get("env_id") != ENV_ID:
         raise ValueError(f"{path} was trained on {sidecar.get('env_id')!r}, not {ENV_ID}")
+    trained_with = sidecar.get("ranker")
+    ranker = next((name for name, full in RANKER_OF.items() if full == trained_with), None)
+    if trained_with is not None and ranker is None:
+        raise ValueError(f"{path} was trained with the ranker {trained_with!r}; the findings play "
+                         f"{sorted(RANKER_OF.values())} only")
     model = load_lore(path)
-    return {"model": model, "predictor": LoRePolicyPredictor(model),
+    return {"model": model, "predictor": LoRePolicyPredictor(model), "ranker": ranker,
             "observation": sidecar.get("env_kwargs", {}).get("observation", "paper")}
 
 
@@ -375,8 +387,10 @@ def run_findings(seeds: list[int], out: Path, lore_path: Path | None = None, exp
     """Runs the chosen experiments, writes ``runs.csv``, ``findings.md`` and the plots; returns the Markdown."""
     experiments = list(experiments or EXPERIMENTS)
     lore = load_lore_model(lore_path)
-    x = "LoRe" if lore is not None else "DemandAware"
+    x = "DemandAware" if lore is None else "LoRe" if lore["ranker"] is None else f"LoRe+{lore['ranker']}"
     baselines = list(BASELINES) + (["DemandAware"] if lore is not None else [])
+    if "+" in x:
+        baselines += [f"DemandAware+{lore['ranker']}", f"MostHistoryClick+{lore['ranker']}"]
     kwargs = dict(env_overrides or {})
     per_seed = {"main": len(baselines) + 1, "rerank": 2, "trust": 3 * len(TRUST_MEANS),
                 "creators": 4 * len(CREATOR_MODELS), "headroom": 8}

@@ -32,3 +32,20 @@ def test_runs_end_to_end(tmp_path, monkeypatch):
         main(["--seeds", "0"])
     with pytest.raises(SystemExit):
         main(["--env-kwargs", '{"num_creators": 0}'])
+
+
+def test_lore_trained_with_a_ranker_is_played_with_it(tmp_path):
+    pytest.importorskip("torch")
+    import recogym_eco.train.creator_suggestion_v1_findings as findings
+    from recogym_eco.agents.shipped import shipped_model
+
+    path = shipped_model("lore_v1_default")
+    assert findings.load_lore_model(path)["ranker"] == "PMMF"
+    text = findings.run_findings([1, 2], tmp_path, lore_path=path, experiments=["main", "rerank"],
+                                 env_overrides=dict(num_creators=5, num_users=12, horizon=3))
+    assert "X = LoRe+PMMF" in text
+    assert "| LoRe+PMMF > MostHistoryClick+PMMF (clicks) |" in text
+    assert "| LoRe+FairRec > LoRe |" in text and "| LoRe+PMMF > LoRe |" in text
+    rows = (tmp_path / "runs.csv").read_text()
+    for policy in ("LoRe+PMMF", "LoRe", "DemandAware+PMMF", "MostHistoryClick+PMMF"):
+        assert f",{policy}," in rows
