@@ -157,6 +157,19 @@ def test_user_policy_by_name_on_the_command_line_in_worker_processes(user_file, 
     assert "StickToLast" in (out / "rounds.csv").read_text()
 
 
+def test_training_with_a_plugin_ranker_in_worker_processes_and_a_plugin_teacher(user_file, tmp_path):
+    pytest.importorskip("stable_baselines3")
+    ranker, policy = user_file("my_ranker.py"), user_file("my_policy.py")
+    out = tmp_path / "train"
+    cmd = [sys.executable, "-m", "recogym_eco.cli", "train", "--plugin", str(ranker), "--plugin", str(policy),
+           "--ranker", "OnePerCreator", "--bc-teacher", "StickToLast", "--bc-episodes", "1", "--bc-epochs", "1",
+           "--subproc", "--n-envs", "2", "--timesteps", "200", "--eval-episodes", "0", "--out", str(out),
+           "--env-kwargs", '{"num_creators": 6, "num_users": 20, "horizon": 5}']
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert '"ranker": "OnePerCreator"' in (out / "model.json").read_text()
+
+
 def test_user_policy_suggests_what_each_creator_made_last_round(user_file):
     from recogym_eco.agents import SUGGESTION_POLICIES
 

@@ -291,7 +291,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                              env_id=args.env_id,
                              features=features, gamma=ppo_kwargs["gamma"],
                              vec_env_cls=SingleThreadSubprocVecEnv if args.subproc else None,
-                             monitor_dir=str(out / "monitor"), ranker=args.ranker)
+                             monitor_dir=str(out / "monitor"), ranker=args.ranker,
+                             plugins=[str(Path(p).resolve()) if p.endswith(".py") else p for p in args.plugin])
     try:
         model = make_lore(venv, policy_kwargs=policy_kwargs, seed=args.seed, tensorboard_log=str(out / "tb"),
                           verbose=args.verbose, device="cpu", **ppo_kwargs)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,7 @@ def make_lore_vec_env(
     monitor_dir: str | None = None,
     features: str = "paper",
     ranker: str | None = None,
+    plugins: Sequence[str] = (),
 ) -> VecEnv:
     """A VecEnv of CreatorSuggestion worlds for training LoRe.
 
@@ -112,6 +113,9 @@ def make_lore_vec_env(
     :param ranker: a registered ranker name (``recogym_eco.agents.rankers.RANKERS``, e.g. ``"PMMF_CreAgent"``)
         installed in every training world (``WithRanker``), so LoRe learns the suggestions that pay under
         that re-ranker (the paper's LoRe + P-MMF, seed 001 Table 3); None: the recommender's top-k.
+    :param plugins: plug-in files or modules (``recogym_eco.plugins.load_plugin``) that each world's
+        process loads before building the ranker, so a ranker a plug-in registers also works in
+        ``SubprocVecEnv`` workers.
     """
     if isinstance(env_id, str):
         _ensure_registered()
@@ -130,7 +134,7 @@ def make_lore_vec_env(
 
         if ranker not in RANKERS:
             raise ValueError(f"ranker must be a registered ranker {list(RANKERS.names())} or None; got {ranker!r}")
-        wrapper = _RankerWrapper(ranker, LearnedTrust if trust == "learned" else None)
+        wrapper = _RankerWrapper(ranker, LearnedTrust if trust == "learned" else None, tuple(plugins))
     elif trust == "learned":
         wrapper = LearnedTrust
     if vec_env_cls is None and wrapper is None and isinstance(env_id, str):
@@ -146,15 +150,19 @@ def make_lore_vec_env(
 
 
 class _RankerWrapper:
-    """Picklable ``wrapper_class`` for ``make_vec_env``: installs a fresh instance of the named ranker
-    (``WithRanker``), then the optional trust wrapper."""
+    """Picklable ``wrapper_class`` for ``make_vec_env``: loads the plug-ins (in a worker process they
+    are not loaded yet), installs a fresh instance of the named ranker (``WithRanker``), then the
+    optional trust wrapper."""
 
-    def __init__(self, ranker: str, then: type[gym.Wrapper] | None = None) -> None:
-        self.ranker, self.then = ranker, then
+    def __init__(self, ranker: str, then: type[gym.Wrapper] | None = None, plugins: tuple[str, ...] = ()) -> None:
+        self.ranker, self.then, self.plugins = ranker, then, plugins
 
     def __call__(self, env: gym.Env) -> gym.Env:
         from recogym_eco.agents.rankers import RANKERS, WithRanker
+        from recogym_eco.plugins import load_plugin
 
+        for plugin in self.plugins:
+            load_plugin(plugin)
         env = WithRanker(env, RANKERS.create(self.ranker))
         return self.then(env) if self.then is not None else env
 
