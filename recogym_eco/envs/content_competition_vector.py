@@ -33,12 +33,11 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from recogym_eco.components.pictures import scatter_picture
-from recogym_eco.envs.faces import RENDER_MODES, check_render_mode, stack_infos, vector_reset_mask, vector_seeds
+from recogym_eco.envs.faces import RENDER_MODES, check_render_mode, reseed_worlds, stack_infos
 from recogym_eco.worlds.content_competition import (
     ContentCompetitionBatch,
     ContentCompetitionConfig,
@@ -122,15 +121,7 @@ class ContentCompetitionVectorEnv(VectorEnv):
         self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Resets every world, or those of ``options["reset_mask"]``; seeds as in the module docstring."""
-        seeds = vector_seeds(seed, self.num_envs)
-        mask = vector_reset_mask(options, self.num_envs)
-        if not np.all(self._started | mask):
-            raise ValueError(
-                "reset_mask must include every world that was never reset; call reset() without it first"
-            )
-        for i in np.flatnonzero(mask).tolist():
-            if seeds[i] is not None or self._rngs[i] is None:
-                self._rngs[i] = seeding.np_random(seeds[i])[0]
+        mask = reseed_worlds(seed, options, self._started, self._rngs)
         obs, info = self._reset_worlds(mask)
         infos = stack_infos(info, mask, INFO_KEYS)
         self._obs[mask] = obs

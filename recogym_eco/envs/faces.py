@@ -13,8 +13,8 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import seeding
 
-__all__ = ["PLATFORM", "RENDER_MODES", "GameFace", "check_render_mode", "creator_agent", "stack_infos",
-           "vector_reset_mask", "vector_seeds"]
+__all__ = ["PLATFORM", "RENDER_MODES", "GameFace", "check_render_mode", "creator_agent", "reseed_worlds",
+           "stack_infos", "vector_reset_mask", "vector_seeds"]
 
 PLATFORM = "platform"
 RENDER_MODES = ("ansi", "rgb_array")
@@ -79,6 +79,22 @@ def vector_reset_mask(options: dict[str, Any] | None, num_envs: int) -> np.ndarr
     if not mask.any():
         raise ValueError("options['reset_mask'] must select at least one world")
     return mask.copy()
+
+
+def reseed_worlds(seed: Any, options: dict[str, Any] | None, started: np.ndarray,
+                  generators: list[np.random.Generator | None]) -> np.ndarray:
+    """The reset of a batched face's worlds, before their state: checks ``seed`` (:func:`vector_seeds`)
+    and ``options`` (:func:`vector_reset_mask`; every never-reset world, ``started`` False, must be in
+    the mask), gives each reset world a generator seeded with its seed (or keeps its own, as
+    ``env.reset()`` does) in ``generators``, and returns the mask of the worlds to reset."""
+    seeds = vector_seeds(seed, started.size)
+    mask = vector_reset_mask(options, started.size)
+    if not np.all(started | mask):
+        raise ValueError("reset_mask must include every world that was never reset; call reset() without it first")
+    for i in np.flatnonzero(mask).tolist():
+        if seeds[i] is not None or generators[i] is None:
+            generators[i] = seeding.np_random(seeds[i])[0]
+    return mask
 
 
 class GameFace:
