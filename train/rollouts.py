@@ -48,9 +48,9 @@ BACKENDS = ("local", "ray")
 
 
 def _names_hint() -> str:
-    return (f"suggestion policies {sorted(SUGGESTION_POLICIES.names())} (register more with --plugin), LoRe (the preset's shipped model), a shipped model "
-            f"{shipped_models()} or a path to a saved model (.zip); rankers {list(RANKERS.names())} "
-            f"(register more with --plugin); reward lever Reweight")
+    return (f"suggestion policies {sorted(SUGGESTION_POLICIES.names())} (register more with --plugin), LoRe "
+            f"(the preset's shipped model), a shipped model {shipped_models()} or a path to a saved model "
+            f"(.zip); rankers {list(RANKERS.names())} (register more with --plugin); reward lever Reweight")
 
 
 @dataclass
@@ -151,7 +151,8 @@ def build(spec: PolicySpec, kwargs: dict[str, Any], seed: int, models: dict[str,
         if path is not None:
             observation = _model_observation(path)
         else:
-            observation = "log" if getattr(SUGGESTION_POLICIES.factory(spec.suggestion), "needs_log", False) else None
+            needs_log = getattr(SUGGESTION_POLICIES.factory(spec.suggestion), "needs_log", False)
+            observation = "log" if needs_log else None
         kwargs = {**kwargs, **({"observation": observation} if observation else {})}
     env = gym.make(env_id, **kwargs)
     if spec.ranker is not None:

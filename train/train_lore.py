@@ -162,7 +162,8 @@ def warm_start(model: Any, args: argparse.Namespace, env_kwargs: dict[str, Any])
         return WithRanker(env, RANKERS.create(args.ranker)) if args.ranker else env
 
     seeds = [args.seed + 100 + i for i in range(args.bc_episodes)]
-    obs, actions = collect_teacher_data(make_env, lambda env: SUGGESTION_POLICIES.create(args.bc_teacher, env, seed=0),
+    obs, actions = collect_teacher_data(make_env,
+                                        lambda env: SUGGESTION_POLICIES.create(args.bc_teacher, env, seed=0),
                                         seeds, explore=args.bc_explore)
     return behaviour_clone(model, obs, actions, epochs=args.bc_epochs, seed=args.seed)
 

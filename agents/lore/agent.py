@@ -154,7 +154,8 @@ class _RankerWrapper:
     are not loaded yet), installs a fresh instance of the named ranker (``WithRanker``), then the
     optional trust wrapper."""
 
-    def __init__(self, ranker: str, then: type[gym.Wrapper] | None = None, plugins: tuple[str, ...] = ()) -> None:
+    def __init__(self, ranker: str, then: type[gym.Wrapper] | None = None,
+                 plugins: tuple[str, ...] = ()) -> None:
         self.ranker, self.then, self.plugins = ranker, then, plugins
 
     def __call__(self, env: gym.Env) -> gym.Env:

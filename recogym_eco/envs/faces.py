@@ -90,7 +90,8 @@ def reseed_worlds(seed: Any, options: dict[str, Any] | None, started: np.ndarray
     seeds = vector_seeds(seed, started.size)
     mask = vector_reset_mask(options, started.size)
     if not np.all(started | mask):
-        raise ValueError("reset_mask must include every world that was never reset; call reset() without it first")
+        raise ValueError("reset_mask must include every world that was never reset; "
+                         "call reset() without it first")
     for i in np.flatnonzero(mask).tolist():
         if seeds[i] is not None or generators[i] is None:
             generators[i] = seeding.np_random(seeds[i])[0]

@@ -162,7 +162,8 @@ class TrialOfferMarketVectorEnv(VectorEnv):
         arrivals = np.where(S, B, 0).astype(np.int64)
         truncated = S & (self.steps >= self.config.horizon)
         self._autoreset = truncated.copy()
-        infos = stack_infos(self._info(slice(None), bought, arrivals, tp, ta), np.ones(N, dtype=bool), INFO_KEYS)
+        info = self._info(slice(None), bought, arrivals, tp, ta)
+        infos = stack_infos(info, np.ones(N, dtype=bool), INFO_KEYS)
         return self._observations(), bought.astype(np.float64), np.zeros(N, dtype=bool), truncated, infos
 
     def render(self) -> tuple[Any, ...] | None:
