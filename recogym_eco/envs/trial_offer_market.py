@@ -38,8 +38,8 @@ from recogym_eco.envs.faces import RENDER_MODES, check_render_mode
 from recogym_eco.worlds.trial_offer_market import (
     TrialOfferMarketConfig,
     TrialOfferMarketWorld,
-    make_config,
     market_entropy,
+    resolve_config,
 )
 
 ENV_ID = "recogym_eco/TrialOfferMarket-v0"
@@ -54,10 +54,7 @@ class TrialOfferMarketEnv(gym.Env):
 
     def __init__(self, preset: str = "synthetic-heterogeneous", render_mode: str | None = None,
                  config: TrialOfferMarketConfig | None = None, **overrides: Any) -> None:
-        if config is None:
-            config = make_config(preset, **overrides)
-        elif overrides:
-            raise TypeError("pass either config or keyword overrides, not both")
+        config = resolve_config(preset, config, overrides)
         self.render_mode = check_render_mode(render_mode)
         self.config = config
         self.world = TrialOfferMarketWorld(config)

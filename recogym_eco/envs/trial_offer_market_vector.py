@@ -46,9 +46,9 @@ from recogym_eco.worlds.trial_offer_market import (
     TrialOfferMarketConfig,
     TrialOfferMarketWorld,
     _cum_weights,
-    make_config,
     market_entropy,
     ranking_tables,
+    resolve_config,
     run_arrivals_reference,
 )
 
@@ -70,10 +70,7 @@ class TrialOfferMarketVectorEnv(VectorEnv):
     def __init__(self, num_envs: int, preset: str = "synthetic-heterogeneous", render_mode: str | None = None,
                  config: TrialOfferMarketConfig | None = None, **overrides: Any) -> None:
         self.num_envs = check_int(num_envs, "num_envs", low=1)
-        if config is None:
-            config = make_config(preset, **overrides)
-        elif overrides:
-            raise TypeError("pass either config or keyword overrides, not both")
+        config = resolve_config(preset, config, overrides)
         self.render_mode = check_render_mode(render_mode)
         self.config = config
         self.market = TrialOfferMarketWorld(config)

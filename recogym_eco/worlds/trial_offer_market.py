@@ -53,6 +53,7 @@ __all__ = [
     "next_purchase_probabilities",
     "purchase_rates",
     "ranking_tables",
+    "resolve_config",
     "run_arrivals_reference",
     "top_slots",
     "trial_probabilities",
@@ -182,6 +183,17 @@ def make_config(preset: str = "synthetic-heterogeneous", **overrides: Any) -> Tr
     kw.update(overrides)
     kw["preset"] = preset
     return TrialOfferMarketConfig(**kw)
+
+
+def resolve_config(preset: str, config: TrialOfferMarketConfig | None,
+                   overrides: dict[str, Any]) -> TrialOfferMarketConfig:
+    """What a face is given: ``config`` as it is, or :func:`make_config` of ``preset`` and ``overrides``
+    (``TypeError`` for both at once)."""
+    if config is None:
+        return make_config(preset, **overrides)
+    if overrides:
+        raise TypeError("pass either config or keyword overrides, not both")
+    return config
 
 
 def build_instance(c: TrialOfferMarketConfig) -> MarketInstance:
