@@ -34,6 +34,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from recogym_eco.components.validation import check_int
+from recogym_eco.worlds import creator_suggestion_kernel as summary
 from recogym_eco.worlds.creator_suggestion import CreatorSuggestionConfig, CreatorSuggestionWorld, \
     check_suggestion_array, platform_observation
 from recogym_eco.worlds.creator_suggestion_engine import PLUGIN_FIELDS, STATE_FIELDS, fast_settings, kernel_settings
@@ -43,27 +44,6 @@ PARALLEL_WORLDS = 8
 """Batches of at least this many worlds step them on numba's threads (``prange``), unless
 ``numba.set_num_threads(1)`` (or ``NUMBA_NUM_THREADS=1``): on a machine busy with other processes,
 one thread per batch is faster."""
-
-
-def batched_entropy(counts: np.ndarray) -> np.ndarray:
-    """Shannon entropy of each row of non-negative ``counts`` (0 for empty rows), the batched
-    :func:`~recogym_eco.components.metrics.shannon_entropy` (equal up to rounding)."""
-    total = counts.sum(axis=-1, keepdims=True)
-    p = counts / np.maximum(total, 1)
-    return -np.where(counts > 0, p * np.log(np.where(counts > 0, p, 1.0)), 0.0).sum(axis=-1)
-
-
-def batched_gini(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Gini coefficient of each row's values where ``mask``, the batched
-    :func:`~recogym_eco.components.metrics.gini`: sum_i (2i - n - 1) x_(i) / (n sum x), x ascending."""
-    x = np.sort(np.where(mask, values, np.inf), axis=-1)
-    n = mask.sum(axis=-1, keepdims=True)
-    i = np.arange(1, values.shape[-1] + 1)
-    inside = i <= n
-    x = np.where(inside, x, 0.0)
-    total = x.sum(axis=-1)
-    num = ((2 * i - n - 1) * x).sum(axis=-1)
-    return np.where((n[..., 0] > 0) & (total > 0), num / np.maximum(n[..., 0] * total, 1e-300), 0.0)
 
 
 class CreatorSuggestionVectorEnv(VectorEnv):
@@ -92,6 +72,8 @@ class CreatorSuggestionVectorEnv(VectorEnv):
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
         self._state: dict[str, np.ndarray] | None = None
         self._reset_done = False
+        self._every = np.ones(self.num_envs, dtype=bool)
+        self._every.flags.writeable = False
 
     # ------------------------------------------------------------------ state
     @property
@@ -201,12 +183,13 @@ class CreatorSuggestionVectorEnv(VectorEnv):
         resetting = self._autoreset.copy()
         if resetting.any():
             self._reset_worlds(np.flatnonzero(resetting), [None] * int(resetting.sum()))
+        obs = None
         if self._state is not None:
-            rewards, terminated, truncated, info = self._step_compiled(actions, ~resetting)
+            obs, rewards, terminated, truncated, info = self._step_compiled(actions, ~resetting)
         else:
             rewards, terminated, truncated, info = self._step_loop(actions, ~resetting)
         self._autoreset = terminated | truncated
-        return self._observations(), rewards, terminated, truncated, info
+        return (self._observations() if obs is None else obs), rewards, terminated, truncated, info
 
     def _check_actions(self, actions: Any) -> np.ndarray:
         return check_suggestion_array(actions, (self.num_envs, self.config.num_creators), self.config.num_genres,
@@ -266,51 +249,49 @@ class CreatorSuggestionVectorEnv(VectorEnv):
             state += [st[f"{owner}.{name}"] for owner, name in PLUGIN_FIELDS]
             settings = fast_settings(world)
         else:
-            from recogym_eco.worlds import creator_suggestion_kernel as kernels
-
+            kernels = summary
             settings = kernel_settings(world)
         kernel = kernels.step_worlds_parallel if parallel else kernels.step_worlds
         kernel(stepping, st["words"], actions, *state, world._bias, st["round_index"], *settings, False, out_creator,
                out_user, made_genre, flags, genre_counts, totals)
-        rows = np.flatnonzero(stepping)
-        st["last_genre"][rows] = made_genre[rows]
-        st["last_suggestion"][rows] = actions[rows]
-        st["last_reward"][rows] = out_creator[rows, 0]
-        st["round_index"][rows] += 1
-        present = st["present"]
-        terminated = stepping & ~present.any(axis=1)
-        truncated = stepping & (st["round_index"] >= cfg.horizon) & ~terminated
-        active, followed = flags[:, 0], flags[:, 1]
-        sent = (active & (actions > 0)).sum(axis=1)
-        a, b = cfg.trust_prior
+        paper = cfg.observation == "paper"
+        obs = np.zeros((N, C, G + 2) if paper else (0, 0, 0), dtype=np.float32)
+        terminated, truncated = np.zeros(N, dtype=bool), np.zeros(N, dtype=bool)
+        diversity, follow_rate, gini = np.empty(N), np.empty(N), np.empty(N)
+        counts = np.empty((N, 3), dtype=np.int64)
+        genres_per_creator, exposure = np.empty((N, C), dtype=np.int64), np.empty((N, C), dtype=np.int64)
+        trust_estimate, present = np.empty((N, C)), np.empty((N, C), dtype=bool)
+        summarise = summary.summarise_worlds_parallel if parallel else summary.summarise_worlds
+        summarise(stepping, actions, made_genre, out_creator, flags, genre_counts, st["present"], st["made"],
+                  st["follows"], st["ignores"], st["round_index"], st["last_genre"], st["last_suggestion"],
+                  st["last_reward"], cfg.horizon, *map(float, cfg.trust_prior), paper, terminated, truncated, diversity,
+                  genres_per_creator, counts, follow_rate, exposure, gini, trust_estimate, present, obs)
         info = {
             "round": st["round_index"].copy(),
-            "clicks": totals[:, 0].copy(),
-            "content_diversity": batched_entropy(genre_counts),
-            "active_creators": active.sum(axis=1),
-            "present_creators": present.sum(axis=1),
-            "genres_per_creator": (st["made"] > 0).sum(axis=2),
-            "follow_rate": np.where(sent > 0, followed.sum(axis=1) / np.maximum(sent, 1), 0.0),
-            "suggestions_sent": np.where(stepping, sent, 0),
-            "exposure": out_creator[:, 2].astype(np.int64),
-            "creator_clicks": out_creator[:, 1].copy(),
-            "creator_reward": out_creator[:, 0].copy(),
-            "exposure_gini": batched_gini(out_creator[:, 2], out_creator[:, 3] > 0),
-            "followed": followed.copy(),
-            "ignored": flags[:, 2].copy(),
-            "trust_estimate": (st["follows"] + a) / (st["follows"] + st["ignores"] + a + b),
+            "clicks": totals[:, 0],
+            "content_diversity": diversity,
+            "active_creators": counts[:, 0],
+            "present_creators": counts[:, 1],
+            "genres_per_creator": genres_per_creator,
+            "follow_rate": follow_rate,
+            "suggestions_sent": counts[:, 2],
+            "exposure": exposure,
+            "creator_clicks": out_creator[:, 1],
+            "creator_reward": out_creator[:, 0],
+            "exposure_gini": gini,
+            "followed": flags[:, 1],
+            "ignored": flags[:, 2],
+            "trust_estimate": trust_estimate,
             "made_genre": made_genre,
             "genre_counts": genre_counts,
-            "departed": flags[:, 3].copy(),
-            "present": present.copy(),
+            "departed": flags[:, 3],
+            "present": present,
             "active_users": totals[:, 1].astype(np.int64),
             "user_clicks": out_user,
             "engine": np.full(N, self.engine, dtype=object),
         }
-        every = np.ones(N, dtype=bool)
-        every.flags.writeable = False
-        info.update({f"_{key}": every for key in list(info)})
-        return totals[:, 0].copy(), terminated, truncated, info
+        info.update({f"_{key}": self._every for key in list(info)})
+        return (obs if paper else None), totals[:, 0].copy(), terminated, truncated, info
 
     def _reset_info(self, mask: np.ndarray) -> dict[str, Any]:
         info: dict[str, Any] = {}

@@ -75,8 +75,35 @@ def _fallback_genres(words, made, feedback, model, out):
 
 
 @njit(cache=True)
+def sort_candidates(cand_genre, weight, genre_start, order, sorted_weight):
+    """Candidates ordered by (genre, -weight, index): ``order[p]`` is the candidate at position p, whose
+    genre's positions start at ``genre_start[g]``. Each candidate, in index order, is inserted into its
+    genre's run behind the ones of weight at least its own (a stable sort by -weight per genre, as
+    NumPy's stable argsort of -weight followed by a stable bucketing by genre)."""
+    G = genre_start.size - 1
+    genre_start[:] = 0
+    for i in range(cand_genre.size):
+        genre_start[cand_genre[i] + 1] += 1
+    for g in range(G):
+        genre_start[g + 1] += genre_start[g]
+    fill = genre_start[:G].copy()
+    for i in range(cand_genre.size):
+        g = cand_genre[i]
+        w = weight[i]
+        start = genre_start[g]
+        q = fill[g]
+        fill[g] = q + 1
+        while q > start and sorted_weight[q - 1] < w:
+            sorted_weight[q] = sorted_weight[q - 1]
+            order[q] = order[q - 1]
+            q -= 1
+        sorted_weight[q] = w
+        order[q] = i
+
+
+@njit(cache=True)
 def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos, oldest_serial,
-               seen_slot, seen_serial, affinity, mark, pos, depth, head, slates):
+               seen_slot, seen_serial, affinity, mark, pos, head, slates):
     """User ``user``'s (row r) slate: the k-way merge of its unseen per-genre heads (best first).
 
     Positions p index the candidates sorted by (genre, -b, index) (``order``); ``mark[p] == r`` flags
@@ -84,21 +111,22 @@ def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_st
     the item was made in the last W rounds, i.e. its serial (round made * C + creator) is at least
     ``oldest_serial`` = (round - W + 1) C (the slot of an item made earlier has been refilled since):
     the NumPy round's serial comparison without reading the pool. Its shows of round - W (pool row
-    ``slot``, just refilled) are all gone and are skipped.
+    ``slot``, just refilled) are all gone and are skipped. Shows that name no candidate mark the spare
+    last entry of ``mark`` (``slot_to_pos`` maps the spare slot W C and every non-candidate there).
+    Each of the k picks takes the best head, ties to the lower genre (selects rather than branches: which
+    genre wins is data, and mispredicted branches were most of this function's time).
     """
     if exclude_seen:
-        W, K = seen_slot.shape[1], seen_slot.shape[2]
-        for a in range(W):
+        spare = slot_to_pos.size - 1
+        for a in range(seen_slot.shape[1]):
             if a == slot:
                 continue
-            for b in range(K):
-                s = seen_slot[user, a, b]
-                if s >= 0 and seen_serial[user, a, b] >= oldest_serial:
-                    p = slot_to_pos[s]
-                    if p >= 0:
-                        mark[p] = r
+            shown = seen_slot[user, a]
+            serial = seen_serial[user, a]
+            for b in range(shown.size):
+                s = shown[b]
+                mark[slot_to_pos[s if (s >= 0) & (serial[b] >= oldest_serial) else spare]] = r
     for g in range(G):
-        depth[g] = 0
         p = genre_start[g]
         end = genre_start[g + 1]
         while p < end and mark[p] == r:
@@ -107,22 +135,23 @@ def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_st
         head[g] = affinity[user, g] * sorted_weight[p] if p < end else -np.inf
     for j in range(k):
         best = -np.inf
-        best_g = -1
+        best_g = G
         for g in range(G):
-            if head[g] > best:
-                best = head[g]
-                best_g = g
-        if best_g < 0:
+            h = head[g]
+            better = h > best
+            best = h if better else best
+            best_g = g if better else best_g
+        if best_g == G:
             slates[r, j] = -1
             continue
-        slates[r, j] = order[pos[best_g]]
-        depth[best_g] += 1
-        p = pos[best_g] + 1
+        p = pos[best_g]
+        slates[r, j] = order[p]
+        p += 1
         end = genre_start[best_g + 1]
         while p < end and mark[p] == r:
             p += 1
         pos[best_g] = p
-        head[best_g] = affinity[user, best_g] * sorted_weight[p] if p < end and depth[best_g] < k else -np.inf
+        head[best_g] = affinity[user, best_g] * sorted_weight[p] if p < end else -np.inf
 
 
 @njit(cache=True)
@@ -309,26 +338,13 @@ def _round(words, suggestions, present, creator_activity, trust, skill, base_ski
         affinity = np.ones((U, G))
     else:
         affinity = preferences
-    negated = np.empty(num_cand)
-    for i in range(num_cand):
-        negated[i] = -weight[i]
-    by_weight = np.argsort(negated, kind="mergesort")
     genre_start = np.zeros(G + 1, dtype=np.int64)
-    for i in range(num_cand):
-        genre_start[cand_genre[i] + 1] += 1
-    for g in range(G):
-        genre_start[g + 1] += genre_start[g]
-    fill = genre_start[:G].copy()
     order = np.empty(num_cand, dtype=np.int64)
     sorted_weight = np.empty(num_cand)
-    slot_to_pos = np.full(W * C, -1, dtype=np.int64)
-    for i in range(num_cand):
-        c = by_weight[i]
-        p = fill[cand_genre[c]]
-        order[p] = c
-        sorted_weight[p] = weight[c]
-        slot_to_pos[cand_slot[c]] = p
-        fill[cand_genre[c]] += 1
+    slot_to_pos = np.full(W * C + 1, num_cand, dtype=np.int64)
+    sort_candidates(cand_genre, weight, genre_start, order, sorted_weight)
+    for p in range(num_cand):
+        slot_to_pos[cand_slot[order[p]]] = p
 
     slates = np.full((num_users, k), -1, dtype=np.int64)
     flat_serial = item_serial.ravel()
@@ -336,13 +352,12 @@ def _round(words, suggestions, present, creator_activity, trust, skill, base_ski
         oldest_serial = (round_index - W + 1) * C
         for chunk_index in prange(chunks):
             chunk = np.int64(chunk_index)
-            mark = np.full(order.size, -1, dtype=np.int64)
+            mark = np.full(num_cand + 1, -1, dtype=np.int64)
             pos = np.empty(G, dtype=np.int64)
-            depth = np.empty(G, dtype=np.int64)
             head = np.empty(G)
             for r in range(chunk * num_users // chunks, (chunk + 1) * num_users // chunks):
                 _rank_user(r, users[r], exclude_seen, k, G, slot, sorted_weight, order, genre_start, slot_to_pos,
-                           oldest_serial, seen_slot, seen_serial, affinity, mark, pos, depth, head, slates)
+                           oldest_serial, seen_slot, seen_serial, affinity, mark, pos, head, slates)
 
     reward = out_creator[0]
     clicks_of = out_creator[1]
@@ -460,3 +475,80 @@ def step_worlds_parallel(stepping, *args):
     for w in prange(stepping.size):
         if stepping[w]:
             _step_world_of_batch(np.int64(w), *args)
+
+
+@njit(cache=True)
+def _summarise_world(w, stepping, actions, made_genre, out_creator, flags, genre_counts, present, made, follows,
+                     ignores, round_index, last_genre, last_suggestion, last_reward, horizon, prior_a, prior_b,
+                     paper_obs, terminated, truncated, diversity, genres_per_creator, counts, follow_rate, exposure,
+                     gini_out, trust_estimate, present_out, obs):
+    """World w's bookkeeping after a batched round (its last genre, suggestion and reward and its clock,
+    if it stepped) and the batched face's per-world ``info`` entries and paper observation, by the
+    single world's formulas: entropy -sum p log p of the genre counts, Gini sum_i (2i - n - 1) x_(i) /
+    (n sum x) of the exposure of the creators on the platform at the start, trust estimate
+    (follows + a) / (follows + ignores + a + b). ``counts[w]`` = (active, present, suggestions sent)."""
+    C, G = made.shape[1], made.shape[2]
+    if stepping[w]:
+        for c in range(C):
+            last_genre[w, c] = made_genre[w, c]
+            last_suggestion[w, c] = actions[w, c]
+            last_reward[w, c] = out_creator[w, 0, c]
+        round_index[w] += 1
+    active, on_platform, sent, followed, n = 0, 0, 0, 0, 0
+    shown = np.empty(C)
+    for c in range(C):
+        active += flags[w, 0, c]
+        on_platform += present[w, c]
+        present_out[w, c] = present[w, c]
+        if flags[w, 0, c] and actions[w, c] > 0:
+            sent += 1
+        followed += flags[w, 1, c]
+        exposure[w, c] = np.int64(out_creator[w, 2, c])
+        if out_creator[w, 3, c] > 0:
+            shown[n] = out_creator[w, 2, c]
+            n += 1
+        held = 0
+        for g in range(G):
+            held += made[w, c, g] > 0
+        genres_per_creator[w, c] = held
+        estimate = (follows[w, c] + prior_a) / (follows[w, c] + ignores[w, c] + prior_a + prior_b)
+        trust_estimate[w, c] = estimate
+        if paper_obs:
+            g = last_genre[w, c]
+            obs[w, c, g if g >= 0 else G] = 1.0
+            obs[w, c, G + 1] = estimate
+    terminated[w] = stepping[w] and on_platform == 0
+    truncated[w] = stepping[w] and round_index[w] >= horizon and not terminated[w]
+    counts[w, 0] = active
+    counts[w, 1] = on_platform
+    counts[w, 2] = sent if stepping[w] else 0
+    follow_rate[w] = followed / sent if sent > 0 else 0.0
+    total = 0.0
+    for g in range(genre_counts.shape[1]):
+        total += genre_counts[w, g]
+    entropy = 0.0
+    for g in range(genre_counts.shape[1]):
+        if genre_counts[w, g] > 0:
+            p = genre_counts[w, g] / total
+            entropy -= p * np.log(p)
+    diversity[w] = entropy
+    x = np.sort(shown[:n])
+    total, weighted = 0.0, 0.0
+    for i in range(n):
+        total += x[i]
+        weighted += (2 * (i + 1) - n - 1) * x[i]
+    gini_out[w] = weighted / (n * total) if n > 0 and total > 0 else 0.0
+
+
+@njit(cache=True)
+def summarise_worlds(*args):
+    """:func:`_summarise_world` for every world of a batch; ``args`` are its arguments after ``w``."""
+    for w in range(args[0].size):
+        _summarise_world(w, *args)
+
+
+@njit(cache=True, parallel=True)
+def summarise_worlds_parallel(*args):
+    """:func:`summarise_worlds` with the worlds spread over threads."""
+    for w in prange(args[0].size):
+        _summarise_world(np.int64(w), *args)

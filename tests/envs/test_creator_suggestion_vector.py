@@ -12,9 +12,10 @@ import pytest
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 import recogym_eco  # noqa: F401
-from recogym_eco.envs.creator_suggestion_vector import CreatorSuggestionVectorEnv, batched_entropy, batched_gini
+from recogym_eco.envs.creator_suggestion_vector import CreatorSuggestionVectorEnv
 from recogym_eco.envs.sb3_vec_env import SB3VecEnv, make_sb3_vec_env
 from recogym_eco.components.metrics import gini, shannon_entropy
+from recogym_eco.worlds.creator_suggestion import CreatorSuggestionConfig, platform_observation
 
 V0, V1 = "recogym_eco/CreatorSuggestion-v0", "recogym_eco/CreatorSuggestion-v1"
 SMALL = dict(num_creators=6, num_users=20, num_genres=4, horizon=8)
@@ -158,14 +159,48 @@ def test_make_sb3_vec_env_monitors_episodes(tmp_path):
 
 
 def test_batched_diagnostics_match_the_single_metrics():
+    """The compiled per-world summary against the single world's metric functions, empty rows included."""
+    from recogym_eco.worlds.creator_suggestion_kernel import summarise_worlds
+
     rng = np.random.default_rng(0)
-    counts = rng.integers(0, 4, (50, 7))
-    counts[0] = 0
-    assert np.allclose(batched_entropy(counts), [shannon_entropy(c) for c in counts], rtol=1e-12, atol=0)
-    values = rng.integers(0, 9, (50, 9)).astype(float)
-    mask = rng.random((50, 9)) < 0.6
-    mask[1] = False
-    assert np.allclose(batched_gini(values, mask), [gini(v[m]) for v, m in zip(values, mask)], rtol=1e-12, atol=1e-15)
+    N, C, G = 50, 9, 7
+    genre_counts = rng.integers(0, 4, (N, G))
+    genre_counts[0] = 0
+    out_creator = np.zeros((N, 4, C))
+    out_creator[:, 2] = rng.integers(0, 9, (N, C))
+    out_creator[:, 3] = rng.random((N, C)) < 0.6
+    out_creator[1, 3] = 0
+    flags = rng.random((N, 4, C)) < 0.5
+    actions = rng.integers(0, G + 1, (N, C))
+    follows, ignores = rng.integers(0, 5, (N, C)), rng.integers(0, 5, (N, C))
+    made = rng.integers(0, 2, (N, C, G))
+    present = rng.random((N, C)) < 0.7
+    present[2] = False
+    stepping = rng.random(N) < 0.8
+    last_genre = rng.integers(-1, G, (N, C))
+    round_index = rng.integers(0, 10, N)
+    outputs = [np.zeros(N, dtype=bool), np.zeros(N, dtype=bool), np.empty(N), np.empty((N, C), dtype=np.int64),
+               np.empty((N, 3), dtype=np.int64), np.empty(N), np.empty((N, C), dtype=np.int64), np.empty(N),
+               np.empty((N, C)), np.empty((N, C), dtype=bool), np.zeros((N, C, G + 2), dtype=np.float32)]
+    clock = round_index.copy()
+    summarise_worlds(stepping, actions, last_genre.copy(), out_creator, flags, genre_counts, present, made, follows,
+                     ignores, clock, last_genre, np.zeros((N, C), dtype=np.int64), np.zeros((N, C)), 10, 1.0, 2.0,
+                     True, *outputs)
+    terminated, truncated, diversity, held, counts, follow_rate, exposure, gini_, estimate, present_out, obs = outputs
+    assert np.array_equal(clock, round_index + stepping)
+    assert np.allclose(diversity, [shannon_entropy(c) for c in genre_counts], rtol=1e-12, atol=0)
+    mask = out_creator[:, 3] > 0
+    assert np.allclose(gini_, [gini(v[m]) for v, m in zip(out_creator[:, 2], mask)], rtol=1e-12, atol=1e-15)
+    sent = (flags[:, 0] & (actions > 0)).sum(axis=1)
+    assert np.array_equal(counts, np.stack([flags[:, 0].sum(1), present.sum(1), np.where(stepping, sent, 0)], 1))
+    assert np.allclose(follow_rate, np.where(sent > 0, flags[:, 1].sum(1) / np.maximum(sent, 1), 0.0))
+    assert np.array_equal(held, (made > 0).sum(axis=2)) and np.array_equal(present_out, present)
+    assert np.array_equal(exposure, out_creator[:, 2].astype(np.int64))
+    assert np.array_equal(terminated, stepping & ~present.any(axis=1)) and terminated[2] == stepping[2]
+    assert np.array_equal(truncated, stepping & (clock >= 10) & ~terminated)
+    assert np.array_equal(estimate, (follows + 1.0) / (follows + ignores + 3.0))
+    config = CreatorSuggestionConfig(num_creators=C, num_genres=G, num_users=5, trust_prior=(1.0, 2.0))
+    assert np.array_equal(obs, platform_observation(config, last_genre, estimate, made, None, None, None))
 
 
 def test_worlds_on_parallel_threads_are_the_single_worlds():
