@@ -77,28 +77,58 @@ def _fallback_genres(words, made, feedback, model, out):
 @njit(cache=True)
 def sort_candidates(cand_genre, weight, genre_start, order, sorted_weight):
     """Candidates ordered by (genre, -weight, index): ``order[p]`` is the candidate at position p, whose
-    genre's positions start at ``genre_start[g]``. Each candidate, in index order, is inserted into its
-    genre's run behind the ones of weight at least its own (a stable sort by -weight per genre, as
-    NumPy's stable argsort of -weight followed by a stable bucketing by genre)."""
+    genre's positions start at ``genre_start[g]`` (what NumPy's stable argsort of -weight followed by a
+    stable bucketing by genre gives).
+
+    A stable counting sort by (genre, weight bucket), the buckets B = 2n/G equal slices of [min, max]
+    weight, best first (the bucket floor((w - min) (B - 1) / (max - min)) never decreases in w, so it
+    only coarsens the order), then a stable insertion sort of each genre's run, which has left only
+    the inversions inside a bucket. A run that needs more than 8 moves per item (weights bunched in a
+    few buckets) is sorted by a stable merge sort instead.
+    """
+    n = cand_genre.size
     G = genre_start.size - 1
-    genre_start[:] = 0
-    for i in range(cand_genre.size):
-        genre_start[cand_genre[i] + 1] += 1
+    B = max(1, 2 * n // G)
+    lo, hi = np.inf, -np.inf
+    for i in range(n):
+        lo = min(lo, weight[i])
+        hi = max(hi, weight[i])
+    scale = (B - 1) / (hi - lo) if hi > lo else 0.0
+    start = np.zeros(G * B + 1, dtype=np.int64)
+    key = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        key[i] = cand_genre[i] * B + B - 1 - np.int64((weight[i] - lo) * scale)
+        start[key[i] + 1] += 1
+    for j in range(G * B):
+        start[j + 1] += start[j]
+    for g in range(G + 1):
+        genre_start[g] = start[g * B]
+    for i in range(n):
+        p = start[key[i]]
+        start[key[i]] = p + 1
+        order[p] = i
+        sorted_weight[p] = weight[i]
     for g in range(G):
-        genre_start[g + 1] += genre_start[g]
-    fill = genre_start[:G].copy()
-    for i in range(cand_genre.size):
-        g = cand_genre[i]
-        w = weight[i]
-        start = genre_start[g]
-        q = fill[g]
-        fill[g] = q + 1
-        while q > start and sorted_weight[q - 1] < w:
-            sorted_weight[q] = sorted_weight[q - 1]
-            order[q] = order[q - 1]
-            q -= 1
-        sorted_weight[q] = w
-        order[q] = i
+        first, end = genre_start[g], genre_start[g + 1]
+        budget = 8 * (end - first)
+        for i in range(first + 1, end):
+            w = sorted_weight[i]
+            if sorted_weight[i - 1] >= w:
+                continue
+            item = order[i]
+            q = i
+            while q > first and sorted_weight[q - 1] < w:
+                sorted_weight[q] = sorted_weight[q - 1]
+                order[q] = order[q - 1]
+                q -= 1
+            sorted_weight[q] = w
+            order[q] = item
+            budget -= i - q
+            if budget < 0:
+                by_weight = np.argsort(-sorted_weight[first:end], kind="mergesort")
+                order[first:end] = order[first:end][by_weight]
+                sorted_weight[first:end] = sorted_weight[first:end][by_weight]
+                break
 
 
 @njit(cache=True)

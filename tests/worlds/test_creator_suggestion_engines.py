@@ -139,3 +139,23 @@ def test_users_on_parallel_threads_give_the_same_round():
 
     kwargs = dict(num_creators=20, num_users=PARALLEL_USERS + 5, horizon=6, trust_dynamics="relative")
     assert_same(trajectory("compiled", kwargs, 3, True), trajectory("numpy", kwargs, 3, True))
+
+
+@pytest.mark.parametrize("kind", ["spread", "ties", "bunched", "one_genre", "equal"])
+def test_candidate_sort_is_numpys_stable_order(kind):
+    """The compiled candidate order against NumPy's: stable argsort of -weight, then stable by genre
+    (``bunched``: all but one weight in a sliver of the range, the path that falls back to merge sort)."""
+    from recogym_eco.worlds.creator_suggestion_kernel import sort_candidates
+
+    rng = np.random.default_rng(3)
+    n, G = 400, 7
+    genre = rng.integers(0, 1 if kind == "one_genre" else G, n)
+    weight = {"spread": rng.uniform(0.6, 1.0, n), "one_genre": rng.uniform(0.6, 1.0, n),
+              "ties": rng.choice([0.5, 1 / 3, 0.25, 0.2], n), "equal": np.full(n, 0.7),
+              "bunched": np.append(1 + 1e-6 * rng.random(n - 1), 1e3)}[kind]
+    by_weight = np.argsort(-weight, kind="stable")
+    expected = by_weight[np.argsort(genre[by_weight], kind="stable")]
+    order, sorted_weight, start = np.empty(n, dtype=np.int64), np.empty(n), np.empty(G + 1, dtype=np.int64)
+    sort_candidates(genre, weight, start, order, sorted_weight)
+    assert np.array_equal(order, expected) and np.array_equal(sorted_weight, weight[expected])
+    assert np.array_equal(start, np.searchsorted(np.sort(genre), np.arange(G + 1)))
