@@ -196,9 +196,9 @@ def _show_user(r, users, slates, draws, cand_slot, flat_serial, flat_genre, flat
         item = cand_slot[cand] if cand >= 0 else 0
         seen_slot[u, slot, j] = item if cand >= 0 else -1
         seen_serial[u, slot, j] = flat_serial[item]
-        if cand >= 0 and draws[r, j] < preferences[u, flat_genre[item]] * flat_quality[item] * bias[j]:
-            clicked[r, j] = True
-            count += 1
+        click = (cand >= 0) & (draws[r, j] < preferences[u, flat_genre[item]] * flat_quality[item] * bias[j])
+        clicked[r, j] = click
+        count += click
     out_user[u] = count
 
 
@@ -331,27 +331,24 @@ def _round(words, suggestions, present, creator_activity, trust, skill, base_ski
     made_genre = out_made_genre
     slot = place_items(suggestions, follow, fallback, active, skill, round_index, made_genre, followed, ignored,
                        item_genre, item_serial, item_quality, item_clicks, item_impressions)
+    cand_slot = np.empty(W * C, dtype=np.int64)
+    cand_genre = np.empty(W * C, dtype=np.int64)
+    cand_creator = np.empty(W * C, dtype=np.int64)
     num_cand = 0
     for a in range(W):
         for c in range(C):
-            if item_genre[a, c] >= 0 and present[c]:
-                num_cand += 1
-    cand_slot = np.empty(num_cand, dtype=np.int64)
-    cand_genre = np.empty(num_cand, dtype=np.int64)
-    i = 0
-    for a in range(W):
-        for c in range(C):
-            if item_genre[a, c] >= 0 and present[c]:
-                cand_slot[i] = a * C + c
-                cand_genre[i] = item_genre[a, c]
-                i += 1
+            cand_slot[num_cand] = a * C + c
+            cand_genre[num_cand] = item_genre[a, c]
+            cand_creator[num_cand] = c
+            num_cand += (item_genre[a, c] >= 0) & present[c]
+    cand_slot = cand_slot[:num_cand]
+    cand_genre = cand_genre[:num_cand]
 
     num_users = 0
     user_buf = np.empty(U, dtype=np.int64)
     for u in range(U):
-        if next_double(words) < user_activity[u]:
-            user_buf[num_users] = u
-            num_users += 1
+        user_buf[num_users] = u
+        num_users += next_double(words) < user_activity[u]
     users = user_buf[:num_users]
     chunks = 64 if parallel_users else 1
     flat_quality = item_quality.ravel()
@@ -418,24 +415,23 @@ def _round(words, suggestions, present, creator_activity, trust, skill, base_ski
             _show_user(r, users, slates, draws, cand_slot, flat_serial, flat_genre, flat_quality, preferences, bias,
                        slot, seen_slot, seen_serial, clicked, out_user)
     for r in range(num_users):
-        u = users[r]
+        w = reward_weights[users[r]]
         for j in range(k):
             cand = slates[r, j]
             if cand < 0:
                 continue
             item = cand_slot[cand]
             g = flat_genre[item]
-            c = item % C
+            c = cand_creator[cand]
             exposure[c] += 1.0
             new_impressions[item] += 1.0
-            if clicked[r, j]:
-                w = reward_weights[u]
-                reward[c] += w
-                clicks_of[c] += 1.0
-                genre_reward[c, g] += w
-                raw_clicks[c, g] += 1.0
-                new_clicks[item] += 1.0
-                total_clicks += 1.0
+            hit = 1.0 if clicked[r, j] else 0.0
+            reward[c] += w * hit
+            clicks_of[c] += hit
+            genre_reward[c, g] += w * hit
+            raw_clicks[c, g] += hit
+            new_clicks[item] += hit
+            total_clicks += hit
     for s in range(W * C):
         flat_clicks[s] += new_clicks[s]
         flat_impressions[s] += new_impressions[s]
