@@ -252,8 +252,6 @@ class CreatorSuggestionVectorEnv(VectorEnv):
             kernels = summary
             settings = kernel_settings(world)
         kernel = kernels.step_worlds_parallel if parallel else kernels.step_worlds
-        kernel(stepping, st["words"], actions, *state, world._bias, st["round_index"], *settings, False, out_creator,
-               out_user, made_genre, flags, genre_counts, totals)
         paper = cfg.observation == "paper"
         obs = np.zeros((N, C, G + 2) if paper else (0, 0, 0), dtype=np.float32)
         terminated, truncated = np.zeros(N, dtype=bool), np.zeros(N, dtype=bool)
@@ -261,11 +259,12 @@ class CreatorSuggestionVectorEnv(VectorEnv):
         counts = np.empty((N, 3), dtype=np.int64)
         genres_per_creator, exposure = np.empty((N, C), dtype=np.int64), np.empty((N, C), dtype=np.int64)
         trust_estimate, present = np.empty((N, C)), np.empty((N, C), dtype=bool)
-        summarise = summary.summarise_worlds_parallel if parallel else summary.summarise_worlds
-        summarise(stepping, actions, made_genre, out_creator, flags, genre_counts, st["present"], st["made"],
-                  st["follows"], st["ignores"], st["round_index"], st["last_genre"], st["last_suggestion"],
-                  st["last_reward"], cfg.horizon, *map(float, cfg.trust_prior), paper, terminated, truncated, diversity,
-                  genres_per_creator, counts, follow_rate, exposure, gini, trust_estimate, present, obs)
+        summary_args = (stepping, actions, made_genre, out_creator, flags, genre_counts, st["present"], st["made"],
+                        st["follows"], st["ignores"], st["round_index"], st["last_genre"], st["last_suggestion"],
+                        st["last_reward"], cfg.horizon, *map(float, cfg.trust_prior), paper, terminated, truncated,
+                        diversity, genres_per_creator, counts, follow_rate, exposure, gini, trust_estimate, present, obs)
+        kernel(stepping, summary_args, st["words"], actions, *state, world._bias, st["round_index"], *settings, False,
+               out_creator, out_user, made_genre, flags, genre_counts, totals)
         info = {
             "round": st["round_index"].copy(),
             "clicks": totals[:, 0],

@@ -486,25 +486,28 @@ def _step_world_of_batch(w, words, suggestions, present, creator_activity, trust
 
 
 @njit(cache=True)
-def step_worlds(stepping, *args):
+def step_worlds(stepping, summary, *args):
     """:func:`step_world` for every world w of a batch (leading axis of every array) with
-    ``stepping[w]``, one after another; ``args`` are :func:`_step_world_of_batch`'s after ``w``."""
+    ``stepping[w]``, one after another, then :func:`summarise_world` of every world (``summary``: the tuple
+    of its arguments after ``w``); ``args`` are :func:`_step_world_of_batch`'s after ``w``."""
     for w in range(stepping.size):
         if stepping[w]:
             _step_world_of_batch(w, *args)
+        summarise_world(w, *summary)
 
 
 @njit(cache=True, parallel=True)
-def step_worlds_parallel(stepping, *args):
+def step_worlds_parallel(stepping, summary, *args):
     """:func:`step_worlds` with the worlds spread over threads (``prange``'s index is unsigned: cast, so
     that the serial and the parallel batch compile the one signature of ``_step_world_of_batch``)."""
     for w in prange(stepping.size):
         if stepping[w]:
             _step_world_of_batch(np.int64(w), *args)
+        summarise_world(np.int64(w), *summary)
 
 
 @njit(cache=True)
-def _summarise_world(w, stepping, actions, made_genre, out_creator, flags, genre_counts, present, made, follows,
+def summarise_world(w, stepping, actions, made_genre, out_creator, flags, genre_counts, present, made, follows,
                      ignores, round_index, last_genre, last_suggestion, last_reward, horizon, prior_a, prior_b,
                      paper_obs, terminated, truncated, diversity, genres_per_creator, counts, follow_rate, exposure,
                      gini_out, trust_estimate, present_out, obs):
@@ -568,13 +571,7 @@ def _summarise_world(w, stepping, actions, made_genre, out_creator, flags, genre
 
 @njit(cache=True)
 def summarise_worlds(*args):
-    """:func:`_summarise_world` for every world of a batch; ``args`` are its arguments after ``w``."""
+    """:func:`summarise_world` for every world of a batch (``args`` its arguments after ``w``), without a
+    round (the batched step calls it after each world's round)."""
     for w in range(args[0].size):
-        _summarise_world(w, *args)
-
-
-@njit(cache=True, parallel=True)
-def summarise_worlds_parallel(*args):
-    """:func:`summarise_worlds` with the worlds spread over threads."""
-    for w in prange(args[0].size):
-        _summarise_world(np.int64(w), *args)
+        summarise_world(w, *args)
