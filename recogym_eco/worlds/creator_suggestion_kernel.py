@@ -41,23 +41,33 @@ TRUST_RELATIVE = 2
 
 
 @njit(cache=True)
-def inverse_cdf_draw(words, cumulated):
-    """One draw u * cum[-1] against cumulated weights, as ``sample_categorical``: the number of entries
+def inverse_cdf(u, cumulated):
+    """The draw u * cum[-1] against cumulated weights, as ``sample_categorical``: the number of entries
     <= it, capped at the last index."""
-    u = next_double(words) * cumulated[cumulated.size - 1]
+    u = u * cumulated[cumulated.size - 1]
     count = 0
     for g in range(cumulated.size):
-        if cumulated[g] <= u:
-            count += 1
+        count += cumulated[g] <= u
     return min(count, cumulated.size - 1)
 
 
 @njit(cache=True)
-def _fallback_genres(words, made, feedback, model, out):
-    """The creator model's genre per creator: u * cum[-1] against the cumulated weights."""
+def inverse_cdf_draw(words, cumulated):
+    """:func:`inverse_cdf` of the next uniform of the stream ``words``."""
+    return inverse_cdf(next_double(words), cumulated)
+
+
+@njit(cache=True)
+def _fallback_genres(words, made, feedback, model, needed, out):
+    """The creator model's genre per creator: u * cum[-1] against the cumulated weights (every creator
+    draws its u, in order; the genre is worked out only where ``needed``: active and not following)."""
     C, G = made.shape
     weights = np.empty(G)
     for c in range(C):
+        u = next_double(words)
+        if not needed[c]:
+            out[c] = 0
+            continue
         if model == MODEL_MOST_CLICKED:
             best = -np.inf
             for g in range(G):
@@ -71,7 +81,7 @@ def _fallback_genres(words, made, feedback, model, out):
                 weights[g] = 1.0 if made[c, g] > 0 else 0.0
         for g in range(1, G):
             weights[g] += weights[g - 1]
-        out[c] = inverse_cdf_draw(words, weights)
+        out[c] = inverse_cdf(u, weights)
 
 
 @njit(cache=True)
@@ -327,7 +337,7 @@ def _round(words, suggestions, present, creator_activity, trust, skill, base_ski
     follow = np.empty(C, dtype=np.bool_)
     draw_activity_and_follow(words, suggestions, present, creator_activity, trust, out_creator[3], active, follow)
     fallback = np.empty(C, dtype=np.int64)
-    _fallback_genres(words, made, feedback, model, fallback)
+    _fallback_genres(words, made, feedback, model, active & ~follow, fallback)
     made_genre = out_made_genre
     slot = place_items(suggestions, follow, fallback, active, skill, round_index, made_genre, followed, ignored,
                        item_genre, item_serial, item_quality, item_clicks, item_impressions)
