@@ -154,7 +154,8 @@ def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_st
     ``slot``, just refilled) are all gone and are skipped. Shows that name no candidate mark the spare
     last entry of ``mark`` (``slot_to_pos`` maps the spare slot W C and every non-candidate there).
     Each of the k picks takes the best head, ties to the lower genre (selects rather than branches: which
-    genre wins is data, and mispredicted branches were most of this function's time).
+    genre wins is data, and mispredicted branches were most of this function's time). Indices known to
+    be non-negative are cast to unsigned, which spares numba's negative-index wraparound.
     """
     if exclude_seen:
         spare = slot_to_pos.size - 1
@@ -165,11 +166,11 @@ def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_st
             serial = seen_serial[user, a]
             for b in range(shown.size):
                 s = shown[b]
-                mark[slot_to_pos[s if (s >= 0) & (serial[b] >= oldest_serial) else spare]] = r
+                mark[np.uint64(slot_to_pos[np.uint64(s if (s >= 0) & (serial[b] >= oldest_serial) else spare)])] = r
     for g in range(G):
         p = genre_start[g]
         end = genre_start[g + 1]
-        while p < end and mark[p] == r:
+        while p < end and mark[np.uint64(p)] == r:
             p += 1
         pos[g] = p
         head[g] = affinity[user, g] * sorted_weight[p] if p < end else -np.inf
@@ -188,7 +189,7 @@ def _rank_user(r, user, exclude_seen, k, G, slot, sorted_weight, order, genre_st
         slates[r, j] = order[p]
         p += 1
         end = genre_start[best_g + 1]
-        while p < end and mark[p] == r:
+        while p < end and mark[np.uint64(p)] == r:
             p += 1
         pos[best_g] = p
         head[best_g] = affinity[user, best_g] * sorted_weight[p] if p < end else -np.inf
