@@ -259,11 +259,11 @@ class CreatorSuggestionVectorEnv(VectorEnv):
         counts = np.empty((N, 3), dtype=np.int64)
         genres_per_creator, exposure = np.empty((N, C), dtype=np.int64), np.empty((N, C), dtype=np.int64)
         trust_estimate, present = np.empty((N, C)), np.empty((N, C), dtype=bool)
-        summary_args = (stepping, actions, made_genre, out_creator, flags, genre_counts, st["present"], st["made"],
+        summary_args = (actions, made_genre, out_creator, flags, genre_counts, st["present"], st["made"],
                         st["follows"], st["ignores"], st["round_index"], st["last_genre"], st["last_suggestion"],
                         st["last_reward"], cfg.horizon, *map(float, cfg.trust_prior), paper, terminated, truncated,
                         diversity, genres_per_creator, counts, follow_rate, exposure, gini, trust_estimate, present, obs)
-        kernel(stepping, summary_args, st["words"], actions, *state, world._bias, st["round_index"], *settings, False,
+        kernel(stepping, *summary_args, st["words"], actions, *state, world._bias, st["round_index"], *settings, False,
                out_creator, out_user, made_genre, flags, genre_counts, totals)
         info = {
             "round": st["round_index"].copy(),

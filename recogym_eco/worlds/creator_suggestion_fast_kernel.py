@@ -40,7 +40,7 @@ from numba import njit, prange
 
 from recogym_eco.components.pcg64_kernels import next_double
 from recogym_eco.worlds.creator_suggestion_kernel import draw_activity_and_follow, inverse_cdf_draw, named_copy, \
-    place_items, settle_creators, summarise_world
+    SUMMARY_ARGS, place_items, settle_creators, summarise_world
 
 
 @njit(cache=True)
@@ -417,21 +417,21 @@ def _step_world_of_batch(w, words, suggestions, present, creator_activity, trust
 
 
 @njit(cache=True)
-def step_worlds(stepping, summary, *args):
+def step_worlds(stepping, *args):
     """:func:`step_world` for every world w of a batch with ``stepping[w]``, one after another, then
-    :func:`~recogym_eco.worlds.creator_suggestion_kernel.summarise_world` of every world (``summary``: the
-    tuple of its arguments after ``w``)."""
+    :func:`~recogym_eco.worlds.creator_suggestion_kernel.summarise_world` of every world (``args`` as in
+    :func:`recogym_eco.worlds.creator_suggestion_kernel.step_worlds`)."""
     for w in range(stepping.size):
         if stepping[w]:
-            _step_world_of_batch(w, *args)
-        summarise_world(w, *summary)
+            _step_world_of_batch(w, *args[SUMMARY_ARGS:])
+        summarise_world(w, stepping, *args[:SUMMARY_ARGS])
 
 
 @njit(cache=True, parallel=True)
-def step_worlds_parallel(stepping, summary, *args):
+def step_worlds_parallel(stepping, *args):
     """:func:`step_worlds` with the worlds spread over threads (``prange``'s index is unsigned: cast, so
     that the serial and the parallel batch compile the one signature of ``_step_world_of_batch``)."""
     for w in prange(stepping.size):
         if stepping[w]:
-            _step_world_of_batch(np.int64(w), *args)
-        summarise_world(np.int64(w), *summary)
+            _step_world_of_batch(np.int64(w), *args[SUMMARY_ARGS:])
+        summarise_world(np.int64(w), stepping, *args[:SUMMARY_ARGS])

@@ -497,24 +497,25 @@ def _step_world_of_batch(w, words, suggestions, present, creator_activity, trust
 
 
 @njit(cache=True)
-def step_worlds(stepping, summary, *args):
+def step_worlds(stepping, *args):
     """:func:`step_world` for every world w of a batch (leading axis of every array) with
-    ``stepping[w]``, one after another, then :func:`summarise_world` of every world (``summary``: the tuple
-    of its arguments after ``w``); ``args`` are :func:`_step_world_of_batch`'s after ``w``."""
+    ``stepping[w]``, one after another, then :func:`summarise_world` of every world: ``args`` are the
+    :data:`SUMMARY_ARGS` arguments of :func:`summarise_world` after ``stepping``, then
+    :func:`_step_world_of_batch`'s after ``w`` (one flat list: numba types a tuple argument slowly)."""
     for w in range(stepping.size):
         if stepping[w]:
-            _step_world_of_batch(w, *args)
-        summarise_world(w, *summary)
+            _step_world_of_batch(w, *args[SUMMARY_ARGS:])
+        summarise_world(w, stepping, *args[:SUMMARY_ARGS])
 
 
 @njit(cache=True, parallel=True)
-def step_worlds_parallel(stepping, summary, *args):
+def step_worlds_parallel(stepping, *args):
     """:func:`step_worlds` with the worlds spread over threads (``prange``'s index is unsigned: cast, so
     that the serial and the parallel batch compile the one signature of ``_step_world_of_batch``)."""
     for w in prange(stepping.size):
         if stepping[w]:
-            _step_world_of_batch(np.int64(w), *args)
-        summarise_world(np.int64(w), *summary)
+            _step_world_of_batch(np.int64(w), *args[SUMMARY_ARGS:])
+        summarise_world(np.int64(w), stepping, *args[:SUMMARY_ARGS])
 
 
 @njit(cache=True)
@@ -525,44 +526,46 @@ def summarise_world(w, stepping, actions, made_genre, out_creator, flags, genre_
     """World w's bookkeeping after a batched round (its last genre, suggestion and reward and its clock,
     if it stepped) and the batched face's per-world ``info`` entries and paper observation, by the
     single world's formulas: entropy -sum p log p of the genre counts, Gini sum_i (2i - n - 1) x_(i) /
-    (n sum x) of the exposure of the creators on the platform at the start, trust estimate
-    (follows + a) / (follows + ignores + a + b). ``counts[w]`` = (active, present, suggestions sent)."""
+    (n sum x) of the exposure of the creators on the platform at the start (for n <= 64 as the equal
+    sum_{i<j} |x_i - x_j| / (n sum x), which needs no sort; exposures are counts, so both sums are
+    exact), trust estimate (follows + a) / (follows + ignores + a + b). ``counts[w]`` = (active,
+    present, suggestions sent)."""
     C, G = made.shape[1], made.shape[2]
+    genre, reward, active, followed = made_genre[w], out_creator[w, 0], flags[w, 0], flags[w, 1]
+    exposed, was_present, suggested, is_present = out_creator[w, 2], out_creator[w, 3], actions[w], present[w]
     if stepping[w]:
-        for c in range(C):
-            last_genre[w, c] = made_genre[w, c]
-            last_suggestion[w, c] = actions[w, c]
-            last_reward[w, c] = out_creator[w, 0, c]
+        last_genre[w] = genre
+        last_suggestion[w] = suggested
+        last_reward[w] = reward
         round_index[w] += 1
-    active, on_platform, sent, followed, n = 0, 0, 0, 0, 0
+    num_active, on_platform, sent, num_followed, n = 0, 0, 0, 0, 0
     shown = np.empty(C)
+    held_genres, estimates, last = genres_per_creator[w], trust_estimate[w], last_genre[w]
     for c in range(C):
-        active += flags[w, 0, c]
-        on_platform += present[w, c]
-        present_out[w, c] = present[w, c]
-        if flags[w, 0, c] and actions[w, c] > 0:
-            sent += 1
-        followed += flags[w, 1, c]
-        exposure[w, c] = np.int64(out_creator[w, 2, c])
-        if out_creator[w, 3, c] > 0:
-            shown[n] = out_creator[w, 2, c]
-            n += 1
+        num_active += active[c]
+        on_platform += is_present[c]
+        sent += active[c] & (suggested[c] > 0)
+        num_followed += followed[c]
+        exposure[w, c] = np.int64(exposed[c])
+        shown[n] = exposed[c]
+        n += was_present[c] > 0
         held = 0
         for g in range(G):
             held += made[w, c, g] > 0
-        genres_per_creator[w, c] = held
-        estimate = (follows[w, c] + prior_a) / (follows[w, c] + ignores[w, c] + prior_a + prior_b)
-        trust_estimate[w, c] = estimate
-        if paper_obs:
-            g = last_genre[w, c]
+        held_genres[c] = held
+        estimates[c] = (follows[w, c] + prior_a) / (follows[w, c] + ignores[w, c] + prior_a + prior_b)
+    present_out[w] = is_present
+    if paper_obs:
+        for c in range(C):
+            g = last[c]
             obs[w, c, g if g >= 0 else G] = 1.0
-            obs[w, c, G + 1] = estimate
+            obs[w, c, G + 1] = estimates[c]
     terminated[w] = stepping[w] and on_platform == 0
     truncated[w] = stepping[w] and round_index[w] >= horizon and not terminated[w]
-    counts[w, 0] = active
+    counts[w, 0] = num_active
     counts[w, 1] = on_platform
     counts[w, 2] = sent if stepping[w] else 0
-    follow_rate[w] = followed / sent if sent > 0 else 0.0
+    follow_rate[w] = num_followed / sent if sent > 0 else 0.0
     total = 0.0
     for g in range(genre_counts.shape[1]):
         total += genre_counts[w, g]
@@ -572,12 +575,23 @@ def summarise_world(w, stepping, actions, made_genre, out_creator, flags, genre_
             p = genre_counts[w, g] / total
             entropy -= p * np.log(p)
     diversity[w] = entropy
-    x = np.sort(shown[:n])
+    x = shown[:n]
     total, weighted = 0.0, 0.0
-    for i in range(n):
-        total += x[i]
-        weighted += (2 * (i + 1) - n - 1) * x[i]
+    if n <= 64:
+        for i in range(n):
+            total += x[i]
+            for j in range(i):
+                weighted += abs(x[i] - x[j])
+    else:
+        x.sort()
+        for i in range(n):
+            total += x[i]
+            weighted += (2 * (i + 1) - n - 1) * x[i]
     gini_out[w] = weighted / (n * total) if n > 0 and total > 0 else 0.0
+
+
+SUMMARY_ARGS = summarise_world.py_func.__code__.co_argcount - 2
+"""How many arguments :func:`summarise_world` takes after ``w`` and ``stepping``."""
 
 
 @njit(cache=True)
