@@ -227,10 +227,10 @@ def draw_activity_and_follow(words, suggestions, present, creator_activity, trus
     for c in range(present.size):
         on_platform[c] = 1.0 if present[c] else 0.0
         draw = next_double(words)
-        active[c] = present[c] and draw < creator_activity[c]
+        active[c] = present[c] & (draw < creator_activity[c])
     for c in range(present.size):
         draw = next_double(words)
-        follow[c] = suggestions[c] > 0 and draw < trust[c]
+        follow[c] = (suggestions[c] > 0) & (draw < trust[c])
 
 
 @njit(cache=True)
@@ -243,13 +243,15 @@ def place_items(suggestions, follow, fallback, active, skill, round_index, made_
     for c in range(C):
         g = suggestions[c] - 1 if follow[c] else fallback[c]
         made_genre[c] = g if active[c] else -1
-        followed[c] = active[c] and suggestions[c] > 0 and follow[c]
-        ignored[c] = active[c] and suggestions[c] > 0 and not follow[c]
+        offered = active[c] & (suggestions[c] > 0)
+        followed[c] = offered & follow[c]
+        ignored[c] = offered & (not follow[c])
     slot = round_index % item_genre.shape[0]
     for c in range(C):
         item_genre[slot, c] = made_genre[c]
         item_serial[slot, c] = round_index * C + c
-        item_quality[slot, c] = skill[c, max(made_genre[c], 0)] if active[c] else 0.0
+        quality = skill[c, np.uint64(max(made_genre[c], 0))]
+        item_quality[slot, c] = quality if active[c] else 0.0
         item_clicks[slot, c] = 0.0
         item_impressions[slot, c] = 0.0
     return slot
@@ -266,8 +268,7 @@ def settle_creators(slot, made_genre, reward, clicks_of, genre_reward, raw_click
     supply logs (row ``slot``) and the round's genre counts."""
     C, G = made.shape
     for c in range(C):
-        if active[c]:
-            made[c, made_genre[c]] += 1
+        made[c, np.uint64(max(made_genre[c], 0))] += active[c]
         for g in range(G):
             feedback[c, g] += genre_reward[c, g]
     if growth > 0 or decay > 0:
@@ -286,30 +287,21 @@ def settle_creators(slot, made_genre, reward, clicks_of, genre_reward, raw_click
             elif trust_mode == TRUST_RELATIVE:
                 step = trust_lr * (reward[c] - usual_reward[c]) / (usual_reward[c] + 1.0)
                 trust[c] = min(max(trust[c] + step, 0.0), 1.0)
-        if active[c]:
-            usual_reward[c] = usual_reward[c] + usual_rate * (reward[c] - usual_reward[c])
-            previous_reward[c] = reward[c]
-        if clicks_of[c] > 0:
-            no_click_streak[c] = 0
-        elif active[c]:
-            no_click_streak[c] += 1
-        departed[c] = present[c] and no_click_streak[c] >= churn_patience
-        if departed[c]:
-            present[c] = False
-        if followed[c]:
-            follows[c] += 1
-        if ignored[c]:
-            ignores[c] += 1
-    for g in range(G):
-        total = 0.0
-        for c in range(C):
-            click_log[c, g] += raw_clicks[c, g]
-            total += raw_clicks[c, g]
-        genre_click_log[slot, g] = total
-        out_genre_counts[g] = 0
+        usual = usual_reward[c] + usual_rate * (reward[c] - usual_reward[c])
+        usual_reward[c] = usual if active[c] else usual_reward[c]
+        previous_reward[c] = reward[c] if active[c] else previous_reward[c]
+        no_click_streak[c] = 0 if clicks_of[c] > 0 else no_click_streak[c] + active[c]
+        departed[c] = present[c] & (no_click_streak[c] >= churn_patience)
+        present[c] = present[c] & (not departed[c])
+        follows[c] += followed[c]
+        ignores[c] += ignored[c]
+    genre_click_log[slot] = 0.0
+    out_genre_counts[:] = 0
     for c in range(C):
-        if active[c]:
-            out_genre_counts[made_genre[c]] += 1
+        for g in range(G):
+            click_log[c, g] += raw_clicks[c, g]
+            genre_click_log[slot, g] += raw_clicks[c, g]
+        out_genre_counts[np.uint64(max(made_genre[c], 0))] += active[c]
     for g in range(G):
         genre_supply_log[slot, g] = out_genre_counts[g]
 
