@@ -105,17 +105,17 @@ def sort_candidates(cand_genre, weight, genre_start, order, sorted_weight):
         hi = max(hi, weight[i])
     scale = (B - 1) / (hi - lo) if hi > lo else 0.0
     start = np.zeros(G * B + 1, dtype=np.int64)
-    key = np.empty(n, dtype=np.int64)
+    key = np.empty(n, dtype=np.uint64)
     for i in range(n):
         key[i] = cand_genre[i] * B + B - 1 - np.int64((weight[i] - lo) * scale)
-        start[key[i] + 1] += 1
+        start[key[i] + np.uint64(1)] += 1
     for j in range(G * B):
         start[j + 1] += start[j]
     for g in range(G + 1):
         genre_start[g] = start[g * B]
     for i in range(n):
-        p = start[key[i]]
-        start[key[i]] = p + 1
+        p = np.uint64(start[key[i]])
+        start[key[i]] = p + np.uint64(1)
         order[p] = i
         sorted_weight[p] = weight[i]
     for g in range(G):
