@@ -14,9 +14,10 @@ same order:
    b_i = s_i (1 + 1e-9 u_i) (s_i = quality for the oracle, the smoothed CTR for popularity);
 3. ``random(#users * k)`` the clicks, P(click) = theta[u, g_i] q_i / log2(r + 1).
 
-Every floating-point operation is the one NumPy performs (same operands, same order), and sums of
-rewards run in NumPy's ``bincount`` order, so the state after a round is bit for bit the NumPy
-engine's (tests replay recorded trajectories on both). The top-k is the exact per-genre merge of
+Every floating-point operation is the one NumPy performs (same operands, same order; where a branch
+was turned into arithmetic, an exact +0.0 is added instead of nothing), and sums of rewards run in
+NumPy's ``bincount`` order, so the state after a round is bit for bit the NumPy engine's (tests replay
+recorded trajectories on both). The top-k is the exact per-genre merge of
 ``CreatorSuggestionWorld._rank``: candidates sorted by (genre, -b, index), each user's unseen heads
 of the G lists merged k times, ties to the lower genre.
 """
