@@ -9,8 +9,6 @@ from numba.extending import intrinsic
 
 _MULT_HI = np.uint64(2549297995355413924)
 _MULT_LO = np.uint64(4865540595714422341)
-_MASK32 = np.uint64(0xFFFFFFFF)
-_U32 = np.uint64(32)
 _U11 = np.uint64(11)
 _U58 = np.uint64(58)
 _U63 = np.uint64(63)
