@@ -37,7 +37,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from recogym_eco.components.pictures import scatter_picture
-from recogym_eco.envs.faces import RENDER_MODES, check_render_mode, reseed_worlds, stack_infos
+from recogym_eco.envs.faces import RENDER_MODES, check_render_mode, float_actions, reseed_worlds, stack_infos
 from recogym_eco.worlds.content_competition import (
     ContentCompetitionBatch,
     ContentCompetitionConfig,
@@ -197,13 +197,7 @@ class ContentCompetitionVectorEnv(VectorEnv):
     def _check_actions(self, actions: Any, stepping: np.ndarray) -> np.ndarray:
         """(N, L) weights -> validated float64 rows of the stepping worlds (others' rows are ignored)."""
         N, L = self.num_envs, self.config.num_groups
-        if isinstance(actions, (str, bytes)) or actions is None:
-            raise TypeError(f"actions must be an array of shape ({N}, {L}) (one weight per world and user "
-                            f"group), got {type(actions).__name__}")
-        try:
-            a = np.asarray(actions, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"actions must be an array of shape ({N}, {L}) of numbers: {exc}") from None
+        a = float_actions(actions, f"({N}, {L}) (one weight per world and user group)")
         if a.shape != (N, L):
             raise ValueError(f"actions must have shape ({N}, {L}) (num_envs, num_groups), got {a.shape}")
         k = int(stepping.sum())

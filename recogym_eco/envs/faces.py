@@ -143,3 +143,14 @@ class GameFace:
         if unknown:
             raise ValueError(f"actions for agents not in the game: {sorted(unknown)}; live agents are env.agents")
         return actions
+
+
+def float_actions(actions: Any, expected: str) -> np.ndarray:
+    """A batched face's ``actions`` as a float64 array; ``TypeError`` naming ``expected`` (the shape and
+    meaning the face wants) for strings, ``None`` or anything that is not numbers."""
+    if isinstance(actions, (str, bytes)) or actions is None:
+        raise TypeError(f"actions must be an array of shape {expected}, got {type(actions).__name__}")
+    try:
+        return np.asarray(actions, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"actions must be an array of shape {expected} of numbers: {exc}") from None

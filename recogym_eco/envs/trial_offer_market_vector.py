@@ -41,7 +41,7 @@ from gymnasium.vector.utils import batch_space
 
 from recogym_eco.components.pictures import bar_picture
 from recogym_eco.components.validation import check_int
-from recogym_eco.envs.faces import RENDER_MODES, check_render_mode, reseed_worlds, stack_infos
+from recogym_eco.envs.faces import RENDER_MODES, check_render_mode, float_actions, reseed_worlds, stack_infos
 from recogym_eco.worlds.trial_offer_market import (
     TrialOfferMarketConfig,
     TrialOfferMarketWorld,
@@ -270,13 +270,7 @@ class TrialOfferMarketVectorEnv(VectorEnv):
         """(N, n) scores -> float64 (N, *action_shape); the stepping worlds' rows must be finite."""
         N = self.num_envs
         n = self.single_action_space.shape[0]
-        if isinstance(actions, (str, bytes)) or actions is None:
-            raise TypeError(f"actions must be an array of shape ({N}, {n}) (one score list per world), "
-                            f"got {type(actions).__name__}")
-        try:
-            a = np.asarray(actions, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"actions must be an array of shape ({N}, {n}) of numbers: {exc}") from None
+        a = float_actions(actions, f"({N}, {n}) (one score list per world)")
         if a.ndim < 1 or a.shape[0] != N or a.size != N * n:
             per_world = "num_items" if self.config.shared_ranking else "num_types * num_items"
             raise ValueError(f"actions must have shape ({N}, {n}) (num_envs, {per_world}), got {a.shape}")
